@@ -1,0 +1,140 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import {
+  AT_PAGESZ,
+  AT_SYSINFO_EHDR,
+  MADV_DONTNEED,
+  MAP_ANONYMOUS,
+  MAP_DROPPABLE,
+  MAP_PRIVATE,
+  MAP_TYPE,
+  PROT_READ,
+  PROT_WRITE,
+  SysError,
+  cacheLineSize,
+  getauxval,
+  getrandomSyscall,
+  gettid,
+  madvise,
+  mmap,
+  munmap,
+  nativeAvailability,
+  onlineCpus,
+  pageSize,
+  readMemory,
+  readProcAuxv,
+  toAddress,
+} from './index.js';
+
+const linux = process.platform === 'linux';
+
+describe.skipIf(!linux)('sys on a Linux host', () => {
+  it('loads koffi and libc', () => {
+    expect(nativeAvailability()).toEqual({ available: true });
+  });
+
+  it('getauxval agrees with /proc/self/auxv', () => {
+    const auxv = readProcAuxv();
+    expect(auxv).toBeDefined();
+    expect(getauxval(AT_PAGESZ)).toBe(auxv!.get(AT_PAGESZ));
+    expect(getauxval(AT_SYSINFO_EHDR)).toBe(auxv!.get(AT_SYSINFO_EHDR) ?? 0n);
+    expect(getauxval(0xfff_fff)).toBe(0n);
+  });
+
+  it('pageSize() equals getconf PAGESIZE', () => {
+    const fromGetconf = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim());
+    expect(pageSize()).toBe(fromGetconf);
+  });
+
+  it('reports a power-of-two cache line and at least one CPU', () => {
+    const line = cacheLineSize();
+    expect(line & (line - 1)).toBe(0);
+    expect(line).toBeGreaterThanOrEqual(16);
+    expect(onlineCpus()).toBeGreaterThanOrEqual(1);
+  });
+
+  it('maps, writes, reads back and unmaps private memory', () => {
+    const size = pageSize();
+    const address = mmap(size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    expect(address % BigInt(size)).toBe(0n);
+    const memory = readMemory(address, size);
+    memory.fill(0xa5);
+    expect(readMemory(address, size).every((byte) => byte === 0xa5)).toBe(true);
+    munmap(address, size);
+  });
+
+  it('turns a bad mmap into a SysError with code EINVAL, not a crash', () => {
+    let caught: unknown;
+    try {
+      // MAP_TYPE with every bit set is not a mapping type.
+      mmap(pageSize(), PROT_READ | PROT_WRITE, MAP_TYPE | MAP_ANONYMOUS);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(SysError);
+    expect(caught).toMatchObject({ code: 'EINVAL', errno: 22, call: 'mmap' });
+  });
+
+  it('rejects a zero or fractional length before calling libc', () => {
+    expect(() => mmap(0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+    expect(() => munmap(toAddress(4096), 1.5)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+  });
+
+  it('madvise(MADV_DONTNEED) zeroes an anonymous private page', () => {
+    const size = pageSize();
+    const address = mmap(size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    readMemory(address, size).fill(7);
+    madvise(address, size, MADV_DONTNEED);
+    expect(readMemory(address, size).every((byte) => byte === 0)).toBe(true);
+    munmap(address, size);
+  });
+
+  it('the getrandom syscall fills a buffer, and two calls differ', () => {
+    const first = new Uint8Array(32);
+    const second = new Uint8Array(32);
+    expect(getrandomSyscall(first, first.length)).toBe(32);
+    expect(getrandomSyscall(second, second.length)).toBe(32);
+    expect(Buffer.from(first).equals(Buffer.from(second))).toBe(false);
+  });
+
+  it('the getrandom syscall rejects unknown flags with EINVAL', () => {
+    expect(() => getrandomSyscall(new Uint8Array(8), 8, 0x80)).toThrow(
+      expect.objectContaining({ code: 'EINVAL', call: 'getrandom' }),
+    );
+  });
+
+  it('readMemory on the vDSO base starts with the ELF magic', (context) => {
+    const base = getauxval(AT_SYSINFO_EHDR);
+    if (base === 0n) context.skip('this process has no vDSO');
+    expect([...readMemory(toAddress(base), 4)]).toEqual([0x7f, 0x45, 0x4c, 0x46]);
+  });
+
+  it('gettid() is the pid on the main thread', () => {
+    expect(gettid()).toBe(process.pid);
+  });
+
+  it('maps droppable memory when the kernel has MAP_DROPPABLE', (context) => {
+    let address;
+    try {
+      address = mmap(pageSize(), PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_DROPPABLE);
+    } catch (error) {
+      // Kernels before 6.11 reject the flag; 32-bit kernels lack VM_DROPPABLE.
+      if (error instanceof SysError && (error.code === 'EINVAL' || error.code === 'EOPNOTSUPP')) {
+        context.skip(`kernel lacks MAP_DROPPABLE (${error.code})`);
+      }
+      throw error;
+    }
+    readMemory(address, 16).fill(1);
+    expect(readMemory(address, 16)[0]).toBe(1);
+    munmap(address, pageSize());
+  });
+});
+
+describe.skipIf(linux)('sys off Linux', () => {
+  it('loads, and every call throws ERR_UNSUPPORTED_PLATFORM', () => {
+    expect(nativeAvailability()).toMatchObject({ available: false, code: 'ERR_UNSUPPORTED_PLATFORM' });
+    expect(() => pageSize()).toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED_PLATFORM' }));
+  });
+});
