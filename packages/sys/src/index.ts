@@ -41,7 +41,7 @@ export {
   munmap,
   readMemory,
 } from './memory.js';
-export { type NativeAvailability, type NativeFunction, lastErrno, nativeAvailability } from './native.js';
+export { type NativeAvailability, type NativeFunction, lastErrno, nativeAvailability, sizeMax } from './native.js';
 export { GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM, getrandomSyscall } from './random.js';
 export { syscallNumbers } from './syscalls.js';
 export { cacheLineSize, gettid, onlineCpus, pageSize, sysconf } from './system.js';

@@ -96,3 +96,8 @@ export function optionalLibcFunction(declaration: string): NativeFunction | unde
 export function lastErrno(): number {
   return load().koffi.errno();
 }
+
+/** SIZE_MAX of this process's C ABI: `~0UL` as a BigInt (all 64 bits set on 64-bit hosts). */
+export function sizeMax(): bigint {
+  return (1n << BigInt(8 * load().koffi.sizeof('size_t'))) - 1n;
+}
