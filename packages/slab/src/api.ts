@@ -1,0 +1,115 @@
+// Options, interfaces and result types of the slab allocator.
+
+/** A mapped region of pages. `address` is page-aligned. */
+export interface Region {
+  readonly address: bigint;
+  readonly byteLength: number;
+}
+
+export type MapResult = { readonly ok: true; readonly region: Region } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Where pages come from. `map` MUST return page-aligned regions of exactly the bytes
+ * asked for, and reports failure as a result, never by throwing.
+ */
+export interface PageSource {
+  readonly pageSize: number;
+  /** The L1 data cache line: the default state alignment. */
+  readonly cacheLineSize: number;
+  /** Online CPUs: sizes the 'percpu' policy's refills. */
+  readonly cpus: number;
+  map(byteLength: number): MapResult;
+  unmap(region: Region): void;
+}
+
+/** A state handed out by the allocator. */
+export interface StateHandle {
+  /** Address of the state: pass it to vgetrandom as opaque_state. */
+  readonly address: bigint;
+  /** Slot index inside the allocator; makes free() a direct lookup. */
+  readonly index: number;
+}
+
+/**
+ * How many pages a refill maps when the free list is empty. Every page holds
+ * `floor(page / stride)` states.
+ * - `'glibc'`: one page per refill (glibc 2.41).
+ * - `'percpu'`: `ceil(cpus * stride / page)` pages (the kernel selftest and Go's runtime).
+ * - `'adaptive'` (default): 1, 2, 4, ... pages per refill, doubling with the chunks
+ *   mapped, up to `maxChunkPages`.
+ */
+export type GrowthPolicy = 'glibc' | 'percpu' | 'adaptive';
+
+export interface ReclaimOptions {
+  /** Fully free chunks kept mapped before more are unmapped (hysteresis). Default 1. */
+  readonly keepEmpty?: number;
+}
+
+export interface SlabHooks {
+  onMap?(region: Region): void;
+  onUnmap?(region: Region): void;
+  onAllocate?(handle: StateHandle): void;
+  onFree?(handle: StateHandle): void;
+}
+
+export interface SlabOptions {
+  /** Bytes in one state (`sizeOfOpaqueState`). MUST be 1..pageSize. */
+  readonly stateSize: number;
+  readonly source: PageSource;
+  /** Defaults to `source.pageSize`. MUST be a power of 2. */
+  readonly pageSize?: number;
+  /** States start at multiples of this; defaults to `source.cacheLineSize`. MUST be a power of 2, at most pageSize. */
+  readonly alignment?: number;
+  readonly policy?: GrowthPolicy;
+  /** For 'percpu'; defaults to `source.cpus`. */
+  readonly cpus?: number;
+  /** Largest 'adaptive' refill, in pages. Default 16. */
+  readonly maxChunkPages?: number;
+  /** `false` never unmaps (glibc, Go and the selftest never do). Default `{ keepEmpty: 1 }`. */
+  readonly reclaim?: false | ReclaimOptions;
+  /** Upper bound on states ever held at once; allocate() returns null beyond it. */
+  readonly maxStates?: number;
+  readonly hooks?: SlabHooks;
+}
+
+export interface SlabStats {
+  readonly mappedBytes: number;
+  readonly chunks: number;
+  readonly emptyChunks: number;
+  readonly pages: number;
+  readonly statesTotal: number;
+  readonly statesInUse: number;
+  readonly statesFree: number;
+  /** Most states in use at once. */
+  readonly highWater: number;
+  readonly stride: number;
+  readonly statesPerPage: number;
+  /** Bytes between the end of one state and the start of the next. */
+  readonly stridePaddingBytes: number;
+  /** Bytes at page ends that hold no state. */
+  readonly pageTailBytes: number;
+  /** Bytes of typed arrays holding the allocator's metadata (ordinary JS memory). */
+  readonly metadataBytes: number;
+  /** Why the last refill failed, if it did. */
+  readonly lastMapFailure: string | undefined;
+}
+
+export interface PageLayout {
+  readonly address: bigint;
+  /** One entry a slot, in address order. */
+  readonly slots: ReadonlyArray<'used' | 'free'>;
+}
+
+export interface ChunkLayout {
+  readonly address: bigint;
+  readonly byteLength: number;
+  readonly pages: readonly PageLayout[];
+}
+
+export interface SlabLayout {
+  readonly stateSize: number;
+  readonly stride: number;
+  readonly pageSize: number;
+  readonly statesPerPage: number;
+  readonly chunks: readonly ChunkLayout[];
+}

@@ -1,0 +1,115 @@
+// checkInvariants(): every property the allocator promises, verified from scratch
+// against the metadata. Used after every step by the model test and the fuzzer.
+import type { SlabAllocator } from './allocator.js';
+import { SlabError } from './errors.js';
+import { findPage } from './page-index.js';
+import { H, LIST_END, SLOT_OWNED, SLOT_UNMAPPED } from './store.js';
+
+function broken(message: string): never {
+  throw new SlabError('ERR_SLAB_INVARIANT', `invariant broken: ${message}`);
+}
+
+export function verifyInvariants(allocator: SlabAllocator): void {
+  const { store, geometry } = allocator;
+  const { header } = store;
+  const { stateSize, pageSize, alignment, statesPerPage } = geometry;
+  const chunkCount = header[H.chunkCount]!;
+  const slotCount = header[H.slotCount]!;
+
+  // Chunks: disjoint, page-aligned, and their slot ranges tile [0, slotCount).
+  const mapped: Array<[base: number, end: number, chunk: number]> = [];
+  let mappedBytes = 0;
+  let mappedPages = 0;
+  let emptyChunks = 0;
+  let slotsCovered = 0;
+  for (let chunk = 0; chunk < chunkCount; chunk += 1) {
+    const slots = store.chunkSlots[chunk]!;
+    if (slots !== store.chunkPages[chunk]! * statesPerPage) broken(`chunk ${chunk} has ${slots} slots for ${store.chunkPages[chunk]} pages`);
+    slotsCovered += slots;
+    if (store.chunkMapped[chunk] !== 1) continue;
+    const base = store.chunkBase[chunk]!;
+    if (base % pageSize !== 0) broken(`chunk ${chunk} at 0x${base.toString(16)} is not page-aligned`);
+    const bytes = store.chunkPages[chunk]! * pageSize;
+    mapped.push([base, base + bytes, chunk]);
+    mappedBytes += bytes;
+    mappedPages += store.chunkPages[chunk]!;
+    if (store.chunkFree[chunk] === slots) emptyChunks += 1;
+  }
+  if (slotsCovered !== slotCount) broken(`chunk slot ranges cover ${slotsCovered} slots, header says ${slotCount}`);
+  mapped.sort((a, b) => a[0] - b[0]);
+  for (let index = 1; index < mapped.length; index += 1) {
+    if (mapped[index]![0] < mapped[index - 1]![1]) broken(`chunks ${mapped[index - 1]![2]} and ${mapped[index]![2]} overlap`);
+  }
+  if (mappedBytes !== header[H.mappedBytes]) broken(`mapped bytes ${header[H.mappedBytes]} != ${mappedBytes} in the chunk table`);
+  if (mappedPages !== header[H.mappedPages]) broken(`mapped pages ${header[H.mappedPages]} != ${mappedPages}`);
+  if (mapped.length !== header[H.mappedChunks]) broken(`mapped chunks ${header[H.mappedChunks]} != ${mapped.length}`);
+  if (emptyChunks !== header[H.emptyChunks]) broken(`empty chunks ${header[H.emptyChunks]} != ${emptyChunks} counted`);
+  if (allocator.keepEmpty !== false && emptyChunks > allocator.keepEmpty && allocator.lastUnmapFailure === undefined) {
+    broken(`${emptyChunks} fully free chunks are mapped; reclaim keeps at most ${allocator.keepEmpty}`);
+  }
+
+  // Slots: placement, status, per-chunk free counts.
+  let ownedCount = 0;
+  let free = 0;
+  const freeByChunk = new Int32Array(chunkCount);
+  for (let slot = 0; slot < slotCount; slot += 1) {
+    const next = store.slotNext[slot]!;
+    const chunk = store.slotChunk[slot]!;
+    if (next === SLOT_UNMAPPED) {
+      if (store.chunkMapped[chunk] === 1 && slot >= store.chunkFirstSlot[chunk]! && slot < store.chunkFirstSlot[chunk]! + store.chunkSlots[chunk]!) {
+        broken(`slot ${slot} is marked unmapped inside mapped chunk ${chunk}`);
+      }
+      continue;
+    }
+    const owned = next === SLOT_OWNED;
+    if (!owned && (next < LIST_END || next >= slotCount)) broken(`slot ${slot} has a next link ${next} that is neither a status nor a slot`);
+    if (store.chunkMapped[chunk] !== 1) broken(`slot ${slot} is ${owned ? 'owned' : 'free'} in unmapped chunk ${chunk}`);
+    const first = store.chunkFirstSlot[chunk]!;
+    if (slot < first || slot >= first + store.chunkSlots[chunk]!) broken(`slot ${slot} is outside chunk ${chunk}'s slot range`);
+    const address = allocator.slotAddress(slot);
+    const base = store.chunkBase[chunk]!;
+    if (address < base || address + stateSize > base + store.chunkPages[chunk]! * pageSize) broken(`slot ${slot} lies outside chunk ${chunk}`);
+    if ((address % pageSize) + stateSize > pageSize) broken(`state at 0x${address.toString(16)} straddles a page`);
+    if (address % alignment !== 0) broken(`state at 0x${address.toString(16)} is not ${alignment}-aligned`);
+    const local = slot - first;
+    if (local > 0 && local % statesPerPage !== 0 && address < allocator.slotAddress(slot - 1) + stateSize) {
+      broken(`states ${slot - 1} and ${slot} overlap`);
+    }
+    if (allocator.slotAt(address) !== slot) broken(`address 0x${address.toString(16)} does not map back to slot ${slot}`);
+    if (owned) ownedCount += 1;
+    else {
+      free += 1;
+      freeByChunk[chunk]! += 1;
+    }
+  }
+  if (ownedCount !== header[H.inUse]) broken(`${ownedCount} slots are owned but the header says ${header[H.inUse]} in use`);
+  if (free !== header[H.freeCount]) broken(`${free} slots are free but the header says ${header[H.freeCount]}`);
+  for (const [base, , chunk] of mapped) {
+    if (freeByChunk[chunk] !== store.chunkFree[chunk]) {
+      broken(`chunk ${chunk} at 0x${base.toString(16)} counts ${store.chunkFree[chunk]} free, has ${freeByChunk[chunk]}`);
+    }
+  }
+
+  // Free list: each free slot exactly once, linked both ways, nothing owned on it.
+  const seen = new Uint8Array(slotCount);
+  let listed = 0;
+  let previous = -1;
+  for (let slot = header[H.freeHead]!; slot >= 0; slot = store.slotNext[slot]!) {
+    if (slot >= slotCount) broken(`the free list points at slot ${slot}, past the last slot`);
+    if (seen[slot] === 1) broken(`slot ${slot} is on the free list twice (a cycle)`);
+    seen[slot] = 1;
+    listed += 1;
+    if (store.slotNext[slot]! < LIST_END) broken(`slot ${slot} is on the free list but ${store.slotNext[slot] === SLOT_OWNED ? 'owned' : 'unmapped'}`);
+    if (store.slotPrev[slot] !== previous) broken(`slot ${slot}'s prev link is ${store.slotPrev[slot]}, expected ${previous}`);
+    previous = slot;
+  }
+  if (listed !== free) broken(`the free list holds ${listed} slots, ${free} are free`);
+
+  // Page index: every mapped page resolves to its chunk, and nothing else is indexed.
+  for (const [base, end, chunk] of mapped) {
+    for (let page = base; page < end; page += pageSize) {
+      if (findPage(store, page / pageSize) !== chunk) broken(`page 0x${page.toString(16)} is not indexed to chunk ${chunk}`);
+    }
+  }
+  if (header[H.pageEntries] !== mappedPages) broken(`page index holds ${header[H.pageEntries]} pages, ${mappedPages} are mapped`);
+}

@@ -1,0 +1,21 @@
+// @vgetrandom/slab: a page-respecting slab allocator for vgetrandom states. The core
+// works over any PageSource; MmapPageSource is the native one.
+export type {
+  ChunkLayout,
+  GrowthPolicy,
+  MapResult,
+  PageLayout,
+  PageSource,
+  ReclaimOptions,
+  Region,
+  SlabHooks,
+  SlabLayout,
+  SlabOptions,
+  SlabStats,
+  StateHandle,
+} from './api.js';
+export { SlabAllocator } from './allocator.js';
+export { SlabError, type SlabErrorCode } from './errors.js';
+export { type Geometry, computeGeometry } from './geometry.js';
+export { MmapPageSource, type MmapPageSourceOptions } from './mmap-source.js';
+export { SimulatedPageSource, type SimulatedPageSourceOptions } from './simulated-source.js';

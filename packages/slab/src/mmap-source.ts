@@ -1,0 +1,44 @@
+// The native page source: mmap with exactly the prot and flags the kernel asked for
+// (MAP_DROPPABLE), nothing added: no MAP_LOCKED, no MAP_HUGETLB, no mlock.
+import { SysError, cacheLineSize, mmap, munmap, onlineCpus, pageSize, toAddress } from '@vgetrandom/sys';
+import type { MapResult, PageSource, Region } from './api.js';
+
+export interface MmapPageSourceOptions {
+  /** `mmapProt` from the opaque params. */
+  readonly mmapProt: number;
+  /** `mmapFlags` from the opaque params. */
+  readonly mmapFlags: number;
+}
+
+export class MmapPageSource implements PageSource {
+  readonly pageSize: number;
+  readonly cacheLineSize: number;
+  readonly cpus: number;
+  readonly mmapProt: number;
+  readonly mmapFlags: number;
+
+  /** @throws SysError off Linux or without koffi. */
+  constructor(options: MmapPageSourceOptions) {
+    this.mmapProt = options.mmapProt;
+    this.mmapFlags = options.mmapFlags;
+    this.pageSize = pageSize();
+    this.cacheLineSize = cacheLineSize();
+    this.cpus = onlineCpus();
+  }
+
+  /** A failed mmap (EPERM from a seccomp sandbox, ENOMEM, EINVAL on an old kernel) is a result. */
+  map(byteLength: number): MapResult {
+    try {
+      const address = mmap(byteLength, this.mmapProt, this.mmapFlags);
+      return { ok: true, region: { address, byteLength } };
+    } catch (error) {
+      if (error instanceof SysError) return { ok: false, reason: `mmap-failed: ${error.code}` };
+      throw error;
+    }
+  }
+
+  /** @throws SysError when munmap fails (a region this source did not map). */
+  unmap(region: Region): void {
+    munmap(toAddress(region.address), region.byteLength);
+  }
+}
