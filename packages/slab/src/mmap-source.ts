@@ -26,14 +26,18 @@ export class MmapPageSource implements PageSource {
     this.cpus = onlineCpus();
   }
 
-  /** A failed mmap (EPERM from a seccomp sandbox, ENOMEM, EINVAL on an old kernel) is a result. */
+  /**
+   * A failed mmap is a result: `'mmap-denied: EPERM'` (a seccomp sandbox or policy said
+   * no; EACCES likewise) or `'mmap-failed: ENOMEM'` / `'mmap-failed: EINVAL'` (old kernel).
+   */
   map(byteLength: number): MapResult {
     try {
       const address = mmap(byteLength, this.mmapProt, this.mmapFlags);
       return { ok: true, region: { address, byteLength } };
     } catch (error) {
-      if (error instanceof SysError) return { ok: false, reason: `mmap-failed: ${error.code}` };
-      throw error;
+      if (!(error instanceof SysError)) throw error;
+      const denied = error.code === 'EPERM' || error.code === 'EACCES';
+      return { ok: false, reason: `${denied ? 'mmap-denied' : 'mmap-failed'}: ${error.code}` };
     }
   }
 

@@ -1,0 +1,251 @@
+// The public functions, bound to an engine: getrandom(2) itself, and node:crypto's
+// random functions with node:crypto's validation. No random bytes outlive a call: the
+// scratch buffers used by randomInt and randomUUID are wiped before returning.
+import { types } from 'node:util';
+import type { BackendInfo, Engine } from './engine.js';
+import { GetrandomError, invalidArgType, outOfRange, quotaExceeded, typeMismatch } from './errors.js';
+import { checkFlags } from './flags.js';
+
+const kMaxLength = 2 ** 31 - 1;
+/** node:crypto's randomInt bound: ranges up to 2^48 - 1. */
+const RAND_MAX = 0xffff_ffff_ffff;
+const QUOTA = 65_536;
+/** Large async fills are split so the event loop keeps turning. */
+const ASYNC_CHUNK = 1 << 20;
+
+type Callback<T> = (error: Error | null, value: T) => void;
+type AnyBuffer = ArrayBufferView | ArrayBuffer | SharedArrayBuffer;
+
+export interface RandomApi {
+  getrandom(view: ArrayBufferView, flags?: number): number;
+  backendInfo(): BackendInfo;
+  randomFillSync<T extends AnyBuffer>(buffer: T, offset?: number, size?: number): T;
+  randomFill<T extends AnyBuffer>(buffer: T, callback: Callback<T>): void;
+  randomFill<T extends AnyBuffer>(buffer: T, offset: number, callback: Callback<T>): void;
+  randomFill<T extends AnyBuffer>(buffer: T, offset: number, size: number, callback: Callback<T>): void;
+  randomBytes(size: number): Buffer;
+  randomBytes(size: number, callback: Callback<Buffer>): void;
+  randomInt(max: number): number;
+  randomInt(min: number, max: number): number;
+  randomInt(max: number, callback: Callback<number>): void;
+  randomInt(min: number, max: number, callback: Callback<number>): void;
+  randomUUID(options?: { disableEntropyCache?: boolean }): string;
+  randomUUIDs(count: number): string[];
+  getRandomValues<T extends ArrayBufferView | null>(typedArray: T): T;
+}
+
+// UUIDs are written as ASCII into a byte buffer and decoded once: a flat string is far
+// cheaper to build and to keep than one concatenated from 20 pieces.
+const HEX_HIGH = new Uint8Array(256);
+const HEX_LOW = new Uint8Array(256);
+for (let byte = 0; byte < 256; byte += 1) {
+  const hex = byte.toString(16).padStart(2, '0');
+  HEX_HIGH[byte] = hex.charCodeAt(0);
+  HEX_LOW[byte] = hex.charCodeAt(1);
+}
+const DASH = 0x2d;
+const UUID_LENGTH = 36;
+
+/** Writes the RFC 9562 version 4 UUID made of bytes[at..at+16) as 36 ASCII bytes at `to`. */
+function writeUuid(bytes: Uint8Array, at: number, out: Uint8Array, to: number): void {
+  let cursor = to;
+  for (let index = 0; index < 16; index += 1) {
+    let byte = bytes[at + index]!;
+    if (index === 6) byte = (byte & 0x0f) | 0x40; // version 4
+    else if (index === 8) byte = (byte & 0x3f) | 0x80; // variant 10
+    out[cursor++] = HEX_HIGH[byte]!;
+    out[cursor++] = HEX_LOW[byte]!;
+    if (index === 3 || index === 5 || index === 7 || index === 9) out[cursor++] = DASH;
+  }
+}
+
+function isAnyBuffer(value: unknown): value is AnyBuffer {
+  return ArrayBuffer.isView(value) || types.isAnyArrayBuffer(value);
+}
+
+function elementSizeOf(buffer: AnyBuffer): number {
+  return (buffer as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+}
+
+function checkOffset(offset: unknown, elementSize: number, length: number): number {
+  if (typeof offset !== 'number') throw invalidArgType('offset', 'of type number', offset);
+  const bytes = offset * elementSize;
+  const max = Math.min(length, kMaxLength);
+  if (Number.isNaN(bytes) || bytes > max || bytes < 0) throw outOfRange('offset', `>= 0 && <= ${max}`, bytes);
+  return bytes >>> 0;
+}
+
+function checkSize(size: unknown, elementSize: number, offset: number, length: number): number {
+  if (typeof size !== 'number') throw invalidArgType('size', 'of type number', size);
+  const bytes = size * elementSize;
+  if (Number.isNaN(bytes) || bytes > kMaxLength || bytes < 0) throw outOfRange('size', `>= 0 && <= ${kMaxLength}`, bytes);
+  if (bytes + offset > length) throw outOfRange('size + offset', `<= ${length}`, bytes + offset);
+  return bytes >>> 0;
+}
+
+function checkCallback(callback: unknown): asserts callback is (...args: never[]) => void {
+  if (typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
+}
+
+export function createApi(engine: Engine): RandomApi {
+  // Scratch space for randomInt and randomUUID, wiped before each returns.
+  const scratch = new Uint8Array(16);
+  const uuidText = Buffer.alloc(UUID_LENGTH);
+
+  function bytesOf(buffer: AnyBuffer): Uint8Array {
+    return ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer);
+  }
+
+  function getrandom(view: ArrayBufferView, flags = 0): number {
+    // A bad buffer is stopped here: a bad pointer would crash inside the vDSO.
+    if (!ArrayBuffer.isView(view)) {
+      throw new GetrandomError('EFAULT', 'getrandom() needs an ArrayBufferView (a TypedArray, Buffer or DataView)', { errno: 14 });
+    }
+    if (flags !== 0) checkFlags(flags);
+    const length = view.byteLength;
+    if (length !== 0) engine.fill(view, length, flags);
+    return length;
+  }
+
+  function randomFillSync<T extends AnyBuffer>(buffer: T, offset: number = 0, size?: number): T {
+    if (!isAnyBuffer(buffer)) throw invalidArgType('buf', 'an instance of ArrayBuffer or ArrayBufferView', buffer);
+    const elementSize = elementSizeOf(buffer);
+    const start = checkOffset(offset, elementSize, buffer.byteLength);
+    const length = size === undefined ? buffer.byteLength - start : checkSize(size, elementSize, start, buffer.byteLength);
+    if (length > 0) engine.fill(bytesOf(buffer).subarray(start), length, 0);
+    return buffer;
+  }
+
+  function randomFill<T extends AnyBuffer>(buffer: T, offset?: unknown, size?: unknown, callback?: unknown): void {
+    if (!isAnyBuffer(buffer)) throw invalidArgType('buf', 'an instance of ArrayBuffer or ArrayBufferView', buffer);
+    const elementSize = elementSizeOf(buffer);
+    if (typeof offset === 'function') {
+      callback = offset;
+      offset = 0;
+      size = undefined;
+    } else if (typeof size === 'function') {
+      callback = size;
+      size = undefined;
+    } else {
+      checkCallback(callback);
+    }
+    const done = callback as Callback<T>;
+    const start = checkOffset(offset, elementSize, buffer.byteLength);
+    const length = size === undefined ? buffer.byteLength - start : checkSize(size, elementSize, start, buffer.byteLength);
+    fillAsync(bytesOf(buffer).subarray(start, start + length), () => done(null, buffer), done as Callback<unknown>);
+  }
+
+  /** Fills in chunks on later turns of the event loop; the state stays on this thread. */
+  function fillAsync(bytes: Uint8Array, onDone: () => void, onError: Callback<unknown>): void {
+    let at = 0;
+    const step = () => {
+      try {
+        const end = Math.min(bytes.length, at + ASYNC_CHUNK);
+        if (end > at) engine.fill(bytes.subarray(at), end - at, 0);
+        at = end;
+      } catch (error) {
+        onError(error as Error, undefined);
+        return;
+      }
+      if (at < bytes.length) setImmediate(step);
+      else onDone();
+    };
+    setImmediate(step);
+  }
+
+  function randomBytes(size: number, callback?: Callback<Buffer>): Buffer | undefined {
+    if (typeof size !== 'number') throw invalidArgType('size', 'of type number', size);
+    if (Number.isNaN(size) || size > kMaxLength || size < 0) throw outOfRange('size', `>= 0 && <= ${kMaxLength}`, size);
+    if (callback !== undefined) checkCallback(callback);
+    const buffer = Buffer.allocUnsafe(size >>> 0);
+    if (callback === undefined) {
+      if (buffer.length > 0) engine.fill(buffer, buffer.length, 0);
+      return buffer;
+    }
+    fillAsync(buffer, () => callback(null, buffer), callback as Callback<unknown>);
+    return undefined;
+  }
+
+  function randomInt(first: number, second?: unknown, third?: unknown): number | undefined {
+    const minOmitted = second === undefined || typeof second === 'function';
+    const min = minOmitted ? 0 : first;
+    const max = minOmitted ? first : (second as number);
+    const callback = (minOmitted ? second : third) as Callback<number> | undefined;
+    if (callback !== undefined) checkCallback(callback);
+    if (!Number.isSafeInteger(min)) throw invalidArgType('min', 'a safe integer', min);
+    if (!Number.isSafeInteger(max)) throw invalidArgType('max', 'a safe integer', max);
+    if (max <= min) throw outOfRange('max', `greater than the value of "min" (${min})`, max);
+    const range = max - min;
+    if (!(range <= RAND_MAX)) throw outOfRange(minOmitted ? 'max' : 'max - min', `<= ${RAND_MAX}`, range);
+    // Rejection sampling over 48-bit draws: values at or above the last whole multiple
+    // of `range` would bias the result, so they are drawn again.
+    const limit = RAND_MAX - (RAND_MAX % range);
+    let value: number;
+    try {
+      do {
+        engine.fill(scratch, 6, 0);
+        value = scratch[0]! * 2 ** 40 + scratch[1]! * 2 ** 32 + ((scratch[2]! << 24) | (scratch[3]! << 16) | (scratch[4]! << 8) | scratch[5]!) >>> 0;
+      } while (value >= limit);
+    } finally {
+      scratch.fill(0, 0, 6);
+    }
+    const result = min + (value % range);
+    if (callback === undefined) return result;
+    process.nextTick(callback, null, result);
+    return undefined;
+  }
+
+  function randomUUID(options?: { disableEntropyCache?: boolean }): string {
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+      const disable = options.disableEntropyCache;
+      if (disable !== undefined && typeof disable !== 'boolean') {
+        throw invalidArgType('options.disableEntropyCache', 'of type boolean', disable);
+      }
+    }
+    // We never cache, so disableEntropyCache changes nothing: every UUID is fresh output.
+    engine.fill(scratch, 16, 0);
+    writeUuid(scratch, 0, uuidText, 0);
+    scratch.fill(0);
+    const uuid = uuidText.toString('latin1');
+    uuidText.fill(0);
+    return uuid;
+  }
+
+  function randomUUIDs(count: number): string[] {
+    if (!Number.isSafeInteger(count)) throw invalidArgType('count', 'a safe integer', count);
+    if (count < 0 || count > 1 << 24) throw outOfRange('count', `>= 0 && <= ${1 << 24}`, count);
+    const bytes = new Uint8Array(count * 16);
+    if (count > 0) engine.fill(bytes, bytes.length, 0);
+    const text = Buffer.allocUnsafe(count * UUID_LENGTH);
+    for (let index = 0; index < count; index += 1) writeUuid(bytes, index * 16, text, index * UUID_LENGTH);
+    bytes.fill(0);
+    // One decode, then slices of it: each UUID costs one small string, not a rope.
+    const all = text.toString('latin1');
+    text.fill(0);
+    const uuids = new Array<string>(count);
+    for (let index = 0; index < count; index += 1) uuids[index] = all.slice(index * UUID_LENGTH, (index + 1) * UUID_LENGTH);
+    return uuids;
+  }
+
+  function getRandomValues<T extends ArrayBufferView | null>(typedArray: T): T {
+    if (!types.isTypedArray(typedArray) || types.isFloat32Array(typedArray) || types.isFloat64Array(typedArray)) {
+      throw typeMismatch('The data argument must be an integer-type TypedArray');
+    }
+    if (typedArray.byteLength > QUOTA) throw quotaExceeded('The requested length exceeds 65,536 bytes');
+    if (typedArray.byteLength > 0) engine.fill(typedArray, typedArray.byteLength, 0);
+    return typedArray;
+  }
+
+  return {
+    getrandom,
+    backendInfo: () => engine.info(),
+    randomFillSync,
+    randomFill: randomFill as RandomApi['randomFill'],
+    randomBytes: randomBytes as RandomApi['randomBytes'],
+    randomInt: randomInt as RandomApi['randomInt'],
+    randomUUID,
+    randomUUIDs,
+    getRandomValues,
+  };
+}

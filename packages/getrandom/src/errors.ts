@@ -1,0 +1,70 @@
+// Errors of @vgetrandom/getrandom. getrandom() throws GetrandomError (getrandom(2)'s
+// errno names). The node:crypto-compatible functions throw what node:crypto throws for
+// the same input: TypeError/RangeError with Node's `code`, DOMException for Web Crypto.
+import { inspect } from 'node:util';
+
+export type GetrandomErrorCode = 'EINVAL' | 'EAGAIN' | 'EFAULT' | 'EINTR' | 'ERR_BACKEND_UNAVAILABLE' | 'ERR_INVALID_BACKEND' | string;
+
+export class GetrandomError extends Error {
+  override readonly name = 'GetrandomError';
+  /** An errno name (`'EINVAL'`, `'EAGAIN'`) or one of our `ERR_*` codes. */
+  readonly code: GetrandomErrorCode;
+  /** The positive errno value, for errno codes. */
+  readonly errno: number | undefined;
+
+  constructor(code: GetrandomErrorCode, message: string, options: { errno?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.errno = options.errno;
+  }
+}
+
+type NodeErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_OUT_OF_RANGE';
+
+function nodeError<E extends TypeError | RangeError>(error: E, code: NodeErrorCode): E & { code: NodeErrorCode } {
+  Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: true, configurable: true });
+  // Node shows the code in the name part of the stack: "TypeError [ERR_X]: ...".
+  if (error.stack) error.stack = error.stack.replace(/^(\w+)/, `$1 [${code}]`);
+  return error as E & { code: NodeErrorCode };
+}
+
+/** How Node describes a wrong argument: "Received type number (1)", "Received null", ... */
+function describeReceived(value: unknown): string {
+  if (value === null || value === undefined) return ` Received ${String(value)}`;
+  if (typeof value === 'function') return ` Received function ${value.name}`;
+  if (typeof value === 'object') {
+    const name = (value as object).constructor?.name;
+    return name ? ` Received an instance of ${name}` : ` Received ${inspect(value, { depth: -1 })}`;
+  }
+  let shown = inspect(value, { colors: false });
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
+  return ` Received type ${typeof value} (${shown})`;
+}
+
+function describeNumber(value: unknown): string {
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) > 2 ** 32) {
+    return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, '_');
+  }
+  return inspect(value);
+}
+
+/** ERR_INVALID_ARG_TYPE for an argument (`'buf'`) or property (`'options.x'`). */
+export function invalidArgType(name: string, expected: string, value: unknown): TypeError {
+  const what = name.includes('.') ? `"${name}" property` : `"${name}" argument`;
+  return nodeError(new TypeError(`The ${what} must be ${expected}.${describeReceived(value)}`), 'ERR_INVALID_ARG_TYPE');
+}
+
+export function outOfRange(name: string, range: string, value: unknown): RangeError {
+  return nodeError(
+    new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${describeNumber(value)}`),
+    'ERR_OUT_OF_RANGE',
+  );
+}
+
+export function typeMismatch(message: string): DOMException {
+  return new DOMException(message, 'TypeMismatchError');
+}
+
+export function quotaExceeded(message: string): DOMException {
+  return new DOMException(message, 'QuotaExceededError');
+}

@@ -1,0 +1,47 @@
+// @vgetrandom/getrandom: random bytes from Linux's vDSO getrandom() with getrandom(2)
+// semantics and node:crypto's API. Nothing happens at import: the backend is chosen at
+// the first call, and each thread takes its own state then.
+import { createApi } from './api.js';
+import { createEngine } from './engine.js';
+
+export type { RandomApi } from './api.js';
+export type { BackendName } from './backends.js';
+export {
+  type BackendInfo,
+  type BackendRequest,
+  type EngineEnvironment,
+  type Fallback,
+  type StatePool,
+  createEngine,
+  privatePool,
+} from './engine.js';
+export { GetrandomError, type GetrandomErrorCode } from './errors.js';
+export { GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM } from './flags.js';
+export { createApi };
+
+const api = createApi(createEngine());
+
+/**
+ * Fills every byte of `view` (respecting its byteOffset and byteLength) and returns the
+ * count, like getrandom(2). Loops over short counts and retries EINTR.
+ * @throws GetrandomError EINVAL (unknown flags, GRND_INSECURE|GRND_RANDOM), EAGAIN
+ *   (GRND_NONBLOCK before the RNG is ready), EFAULT (not an ArrayBufferView),
+ *   ERR_BACKEND_UNAVAILABLE / ERR_INVALID_BACKEND (VGETRANDOM_BACKEND).
+ */
+export const getrandom = api.getrandom;
+/** Which backend serves this thread, and why every better one was skipped. */
+export const backendInfo = api.backendInfo;
+/** As `crypto.randomFillSync`. @throws TypeError ERR_INVALID_ARG_TYPE, RangeError ERR_OUT_OF_RANGE */
+export const randomFillSync = api.randomFillSync;
+/** As `crypto.randomFill`; fills on this thread in 1 MiB steps between event-loop turns. */
+export const randomFill = api.randomFill;
+/** As `crypto.randomBytes`. */
+export const randomBytes = api.randomBytes;
+/** As `crypto.randomInt`: unbiased, `[min, max)`, range up to 2^48 - 1. Caches nothing. */
+export const randomInt = api.randomInt;
+/** As `crypto.randomUUID`: RFC 9562 version 4, from 16 fresh bytes every time. */
+export const randomUUID = api.randomUUID;
+/** `count` UUIDs from one native call. @throws RangeError ERR_OUT_OF_RANGE beyond 2^24 */
+export const randomUUIDs = api.randomUUIDs;
+/** As `crypto.getRandomValues`. @throws DOMException TypeMismatchError, QuotaExceededError */
+export const getRandomValues = api.getRandomValues;
