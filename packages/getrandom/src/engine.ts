@@ -27,12 +27,14 @@ export interface BackendInfo {
   readonly requested: BackendRequest;
   readonly fallbacks: readonly Fallback[];
   /** This thread's vgetrandom state, on the vdso backend. */
-  readonly state?: { readonly address: bigint; readonly size: number; readonly pool: 'private' | 'shared' };
+  readonly state?: { readonly address: bigint; readonly size: number; readonly pool: 'private' | 'shared'; readonly poolNote?: string };
 }
 
 /** A pool of states for this thread's engine. */
 export interface StatePool {
   readonly kind: 'private' | 'shared';
+  /** Why a private pool is used where a shared one was wanted. */
+  readonly note?: string;
   /** A state, or why none could be had (e.g. `'mmap-denied: EPERM'`). */
   acquire(): StateHandle | { readonly failure: string };
   release(state: StateHandle): void;
@@ -45,6 +47,7 @@ export interface EngineEnvironment {
   readonly nativeAvailability?: () => NativeAvailability;
   readonly discoverParams?: () => ParamsDiscovery;
   readonly createPageSource?: (params: { mmapProt: number; mmapFlags: number }) => PageSource;
+  /** Default: the process-wide shared pool (a private one where it cannot be reached). */
   readonly createPool?: (stateSize: number, source: PageSource) => StatePool;
   readonly syscall?: SyscallFunction;
   readonly randomFillSync?: typeof cryptoRandomFillSync;
@@ -76,6 +79,12 @@ export function privatePool(stateSize: number, source: PageSource): StatePool {
 }
 
 const requests: readonly string[] = ['auto', 'vdso', 'syscall', 'crypto'];
+
+let defaultPool: (stateSize: number, source: PageSource) => StatePool = privatePool;
+/** @internal Lets the package entry make the shared pool the default without a cycle. */
+export function setDefaultPool(factory: (stateSize: number, source: PageSource) => StatePool): void {
+  defaultPool = factory;
+}
 
 export function createEngine(environment: EngineEnvironment = {}): Engine {
   const requestedRaw = environment.backend ?? process.env['VGETRANDOM_BACKEND'] ?? 'auto';
@@ -135,7 +144,7 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     }
     const { params, vgetrandom } = discovery;
     const source = (environment.createPageSource ?? ((mmap) => new MmapPageSource(mmap)))(params);
-    pool = (environment.createPool ?? privatePool)(params.sizeOfOpaqueState, source);
+    pool = (environment.createPool ?? defaultPool)(params.sizeOfOpaqueState, source);
     const taken = pool.acquire();
     if (!('address' in taken)) {
       // A sandbox may forbid the mmap; that only means the syscall (dhcpcd's lesson).
@@ -232,7 +241,9 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
       backend: active.name,
       requested,
       fallbacks: [...fallbacks],
-      ...(active.name === 'vdso' && state && pool ? { state: { address: state.address, size: stateSize, pool: pool.kind } } : {}),
+      ...(active.name === 'vdso' && state && pool
+        ? { state: { address: state.address, size: stateSize, pool: pool.kind, ...(pool.note ? { poolNote: pool.note } : {}) } }
+        : {}),
     };
   }
 

@@ -7,7 +7,7 @@ import { MADV_DONTNEED, madvise, pageSize, toAddress } from '@vgetrandom/sys';
 import { describe, expect, it } from 'vitest';
 import { createApi } from './api.js';
 import { createEngine } from './engine.js';
-import { backendInfo, getRandomValues, getrandom, randomFillSync } from './index.js';
+import { backendInfo, getRandomValues, getrandom, randomFillSync, sharedStatePool } from './index.js';
 
 const linux = process.platform === 'linux';
 const vdsoHere = linux && discoverParams().supported;
@@ -21,7 +21,9 @@ function guarded(size: number, offset = 13, guard = 0xa5) {
 describe.skipIf(!vdsoHere)('on this host (needs vDSO getrandom)', () => {
   it('selects the vdso backend, and backendInfo() says so', () => {
     expect(getrandom(new Uint8Array(1))).toBe(1);
-    expect(backendInfo()).toMatchObject({ backend: 'vdso', requested: 'auto', fallbacks: [], state: { size: discoverParams().supported ? 144 : 0, pool: 'private' } });
+    const params = discoverParams();
+    expect(backendInfo()).toMatchObject({ backend: 'vdso', requested: 'auto', fallbacks: [], state: { pool: 'shared' } });
+    expect(backendInfo().state!.size).toBe(params.supported ? params.params.sizeOfOpaqueState : -1);
   });
 
   it.each([0, 1, 255, 256, 257, 1263, 4096, 65_536, 1 << 20])('fills exactly %i bytes inside guard bytes', (size) => {
@@ -102,14 +104,20 @@ describe.skipIf(!vdsoHere)('on this host (needs vDSO getrandom)', () => {
     expect(new Set(outputs).size).toBe(outputs.length);
   });
 
-  it('a worker that exits normally returns its state (its private page is unmapped)', async () => {
+  it('a worker that exits normally returns its state to the shared pool', async () => {
+    getrandom(new Uint8Array(1));
+    const pool = sharedStatePool()!;
+    const before = pool.stats().statesInUse;
     const worker = new Worker(workerScript, { workerData: { outputs: 1 } });
     const report = await new Promise<{ state: string }>((resolve) => worker.once('message', resolve));
-    const page = BigInt(report.state) - (BigInt(report.state) % BigInt(pageSize()));
-    const mapped = () => readFileSync('/proc/self/maps', 'utf8').split('\n').some((line) => line.startsWith(`${page.toString(16)}-`));
-    expect(mapped()).toBe(true);
+    expect(pool.stats().statesInUse).toBe(before + 1);
     await new Promise((resolve) => { worker.once('exit', resolve); worker.postMessage('exit'); });
-    expect(mapped()).toBe(false);
+    expect(pool.stats().statesInUse).toBe(before);
+    // The next thread gets the same state back (LIFO), so churn does not grow memory.
+    const next = new Worker(workerScript, { workerData: { outputs: 1 } });
+    const second = await new Promise<{ state: string }>((resolve) => next.once('message', resolve));
+    expect(second.state).toBe(report.state);
+    await new Promise((resolve) => { next.once('exit', resolve); next.postMessage('exit'); });
   });
 
   it('the syscall and crypto backends work when forced', () => {

@@ -75,15 +75,27 @@ export class SlabAllocator implements Disposable {
    * @throws SlabError ERR_SLAB_DISPOSED after dispose().
    */
   allocate(): StateHandle | null {
-    const store = this.store;
-    const header = store.header;
+    const header = this.store.header;
     if (header[H.disposed] === 1) throw disposedError('allocate');
     if (header[H.inUse]! >= this.maxStates) return null;
-    let slot = header[H.freeHead]!;
+    let slot = this.takeFree();
     if (slot < 0) {
-      if (!this.refill()) return null;
-      slot = header[H.freeHead]!;
+      const mapped = this.mapRefill();
+      if (mapped === null) return null;
+      this.installChunk(mapped.region, mapped.pages);
+      slot = this.takeFree();
     }
+    const handle: StateHandle = { address: BigInt(this.slotAddress(slot)), index: slot };
+    this.hooks?.onAllocate?.(handle);
+    return handle;
+  }
+
+  /** @internal Pops the free-list head and marks it owned; -1 when the list is empty. */
+  takeFree(): number {
+    const store = this.store;
+    const header = store.header;
+    const slot = header[H.freeHead]!;
+    if (slot < 0) return -1;
     const next = store.slotNext[slot]!;
     header[H.freeHead] = next;
     if (next >= 0) store.slotPrev[next] = -1;
@@ -95,9 +107,7 @@ export class SlabAllocator implements Disposable {
     header[H.freeCount]! -= 1;
     const inUse = (header[H.inUse]! += 1);
     if (inUse > header[H.highWater]!) header[H.highWater] = inUse;
-    const handle: StateHandle = { address: BigInt(this.slotAddress(slot)), index: slot };
-    this.hooks?.onAllocate?.(handle);
-    return handle;
+    return slot;
   }
 
   /**
@@ -238,29 +248,38 @@ export class SlabAllocator implements Disposable {
     return store.chunkFirstSlot[chunk]! + pageInChunk * statesPerPage + index;
   }
 
-  /** Maps a chunk by the policy and pushes its slots. False when the source fails. */
-  private refill(): boolean {
-    const store = this.store;
-    const header = store.header;
-    const { pageSize, statesPerPage } = this.geometry;
+  /**
+   * @internal Maps the next refill by the policy. Touches no metadata except the
+   * failure note, so a shared pool can call it without holding its lock.
+   */
+  mapRefill(): { region: Region; pages: number } | null {
+    const { pageSize } = this.geometry;
     const pages = refillPages(this.geometry, this.policy, {
       cpus: this.cpus,
       maxChunkPages: this.maxChunkPages,
-      mappedChunks: header[H.mappedChunks]!,
+      mappedChunks: this.store.header[H.mappedChunks]!,
     });
     const byteLength = pages * pageSize;
     const result = this.source.map(byteLength);
     if (!result.ok) {
       this.lastMapFailure = result.reason;
-      return false;
+      return null;
     }
     const region = result.region;
     if (region.byteLength !== byteLength || region.address % BigInt(pageSize) !== 0n || region.address >= MAX_SAFE_ADDRESS_BIG) {
       this.source.unmap(region);
       this.lastMapFailure = `page source returned ${region.byteLength} bytes at 0x${region.address.toString(16)}; asked for ${byteLength} page-aligned bytes`;
-      return false;
+      return null;
     }
     this.lastMapFailure = undefined;
+    return { region, pages };
+  }
+
+  /** @internal Adds a mapped region as a chunk and pushes its slots, lowest address first out. */
+  installChunk(region: Region, pages: number): void {
+    const store = this.store;
+    const header = store.header;
+    const { pageSize, statesPerPage } = this.geometry;
     const slots = pages * statesPerPage;
     // Before the chunk is marked mapped: a rebuild of the index reads the chunk table.
     reservePages(store, header[H.mappedPages]! + pages);
@@ -268,8 +287,6 @@ export class SlabAllocator implements Disposable {
     const first = store.chunkFirstSlot[chunk]!;
     store.chunkBase[chunk] = Number(region.address);
     store.chunkFree[chunk] = slots;
-    store.chunkMapped[chunk] = 1;
-    // Push in reverse so the lowest address is handed out first.
     let head = header[H.freeHead]!;
     for (let slot = first + slots - 1; slot >= first; slot -= 1) {
       store.slotChunk[slot] = chunk;
@@ -278,16 +295,72 @@ export class SlabAllocator implements Disposable {
       if (head >= 0) store.slotPrev[head] = slot;
       head = slot;
     }
+    store.ownerTid?.fill(0, first, first + slots);
+    // Marked mapped only once its slots are ready: a repair after an interrupted install
+    // then simply does not see the chunk.
+    store.chunkMapped[chunk] = 1;
     header[H.freeHead] = head;
     const firstPage = Number(region.address) / pageSize;
     for (let page = 0; page < pages; page += 1) insertPage(store, firstPage + page, chunk);
     header[H.freeCount]! += slots;
     header[H.mappedChunks]! += 1;
     header[H.emptyChunks]! += 1;
-    header[H.mappedBytes]! += byteLength;
+    header[H.mappedBytes]! += region.byteLength;
     header[H.mappedPages]! += pages;
     this.hooks?.onMap?.(region);
-    return true;
+  }
+
+  /**
+   * @internal Rebuilds everything derived (free list, counts, page index) from the chunk
+   * table and `isOwned`. Used after a thread died holding a shared pool's lock.
+   */
+  rebuildDerived(isOwned: (slot: number) => boolean): void {
+    const store = this.store;
+    const header = store.header;
+    const { pageSize } = this.geometry;
+    let head = -1;
+    let inUse = 0;
+    let free = 0;
+    let mappedChunks = 0;
+    let emptyChunks = 0;
+    let mappedBytes = 0;
+    let mappedPages = 0;
+    for (let chunk = 0; chunk < header[H.chunkCount]!; chunk += 1) {
+      const first = store.chunkFirstSlot[chunk]!;
+      const slots = store.chunkSlots[chunk]!;
+      if (store.chunkMapped[chunk] !== 1) {
+        for (let slot = first; slot < first + slots; slot += 1) store.slotNext[slot] = SLOT_UNMAPPED;
+        continue;
+      }
+      let chunkFree = 0;
+      for (let slot = first + slots - 1; slot >= first; slot -= 1) {
+        store.slotChunk[slot] = chunk;
+        if (isOwned(slot)) {
+          store.slotNext[slot] = SLOT_OWNED;
+          inUse += 1;
+        } else {
+          store.slotPrev[slot] = LIST_END;
+          store.slotNext[slot] = head;
+          if (head >= 0) store.slotPrev[head] = slot;
+          head = slot;
+          chunkFree += 1;
+        }
+      }
+      store.chunkFree[chunk] = chunkFree;
+      free += chunkFree;
+      mappedChunks += 1;
+      if (chunkFree === slots) emptyChunks += 1;
+      mappedPages += store.chunkPages[chunk]!;
+      mappedBytes += store.chunkPages[chunk]! * pageSize;
+    }
+    header[H.freeHead] = head;
+    header[H.inUse] = inUse;
+    header[H.freeCount] = free;
+    header[H.mappedChunks] = mappedChunks;
+    header[H.emptyChunks] = emptyChunks;
+    header[H.mappedBytes] = mappedBytes;
+    header[H.mappedPages] = mappedPages;
+    rebuild(store, Math.max(16, store.pageKeys.length));
   }
 
   /** Reuses an unmapped chunk record of the same shape (and its slot range), or adds one. */

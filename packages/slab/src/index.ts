@@ -19,3 +19,6 @@ export { SlabError, type SlabErrorCode } from './errors.js';
 export { type Geometry, computeGeometry } from './geometry.js';
 export { MmapPageSource, type MmapPageSourceOptions } from './mmap-source.js';
 export { SimulatedPageSource, type SimulatedPageSourceOptions } from './simulated-source.js';
+export { type SharedPoolDescriptor, type SharedPoolOptions, SharedSlabPool, type ThreadIdentity } from './shared-pool.js';
+export { type SharedStoreDescriptor } from './shared-store.js';
+export { kernelThreadIdentity, threadStartTime } from './thread-identity.js';

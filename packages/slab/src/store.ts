@@ -46,6 +46,10 @@ export interface Store {
   chunkMapped: Uint8Array;
   pageKeys: Float64Array;
   pageChunks: Int32Array;
+  /** Shared pools only: the owning thread's kernel tid per slot (0 = none). Authoritative. */
+  ownerTid?: Int32Array;
+  /** Shared pools only: the owning thread's start time (clock ticks since boot). */
+  ownerStart?: Float64Array;
   /** Makes room for at least `count` slots. */
   ensureSlots(count: number): void;
   /** Makes room for at least `count` chunk records. */

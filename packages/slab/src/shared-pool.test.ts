@@ -1,0 +1,135 @@
+// The shared pool on one thread with simulated thread identities: ownership, sweeps,
+// reused tids, and recovery from a thread that died holding the lock.
+import { describe, expect, it } from 'vitest';
+import type { StateHandle } from './api.js';
+import { SharedSlabPool, type ThreadIdentity } from './shared-pool.js';
+import { SimulatedPageSource } from './simulated-source.js';
+
+/** Threads as a table we control: tid -> start time, and who "we" are right now. */
+function simulatedThreads() {
+  const alive = new Map<number, number>();
+  let current = { tid: 100, start: 1 };
+  alive.set(100, 1);
+  const identity: ThreadIdentity = {
+    current: () => current,
+    isAlive: (tid, start) => alive.has(tid) && (start === undefined || alive.get(tid) === start),
+  };
+  return {
+    identity,
+    spawn(tid: number, start: number) {
+      alive.set(tid, start);
+    },
+    exit(tid: number) {
+      alive.delete(tid);
+    },
+    become(tid: number) {
+      current = { tid, start: alive.get(tid)! };
+    },
+  };
+}
+
+function pool(threads = simulatedThreads(), source = new SimulatedPageSource()) {
+  return { threads, source, pool: SharedSlabPool.create({ stateSize: 144, alignment: 64, policy: 'glibc', source, identity: threads.identity, lockCheckMs: 1 }) };
+}
+
+/** Another "thread" attaching to the same shared metadata. */
+function attachAs(shared: SharedSlabPool, threads: ReturnType<typeof simulatedThreads>, source: SimulatedPageSource, tid: number): SharedSlabPool {
+  threads.become(tid);
+  return SharedSlabPool.attach(structuredClone(shared.descriptor), { stateSize: 144, alignment: 64, policy: 'glibc', source, identity: threads.identity, lockCheckMs: 1 });
+}
+
+describe('SharedSlabPool', () => {
+  it('hands distinct states to distinct threads attached to the same metadata, and reuses freed ones', () => {
+    const { pool: main, threads, source } = pool();
+    const mine = main.acquire()!;
+    threads.spawn(200, 7);
+    const worker = attachAs(main, threads, source, 200);
+    const theirs = worker.acquire()!;
+    expect(theirs.address).not.toBe(mine.address);
+    expect(main.ownedBy(100)).toBe(1);
+    expect(main.ownedBy(200)).toBe(1);
+    worker.release(theirs);
+    threads.spawn(201, 8);
+    const next = attachAs(main, threads, source, 201);
+    expect(next.acquire()!.address).toBe(theirs.address);
+    main.checkInvariants();
+  });
+
+  it('a sweep reclaims only the states of threads that no longer exist', () => {
+    const { pool: main, threads, source } = pool();
+    const handles: StateHandle[] = [];
+    for (const tid of [201, 202, 203]) {
+      threads.spawn(tid, tid);
+      handles.push(attachAs(main, threads, source, tid).acquire()!);
+    }
+    threads.become(100);
+    expect(main.sweep()).toBe(0);
+    threads.exit(202);
+    expect(main.sweep()).toBe(1);
+    expect(main.ownedBy(202)).toBe(0);
+    expect(main.ownedBy(201) + main.ownedBy(203)).toBe(2);
+    expect(main.stats().statesInUse).toBe(2);
+    main.checkInvariants();
+  });
+
+  it('a reused tid with a different start time is a new thread: the old owner is reclaimed', () => {
+    const { pool: main, threads, source } = pool();
+    threads.spawn(300, 5);
+    attachAs(main, threads, source, 300).acquire();
+    threads.exit(300);
+    threads.spawn(300, 9);
+    threads.become(100);
+    expect(main.sweep()).toBe(1);
+    expect(main.ownedBy(300)).toBe(0);
+  });
+
+  it('sweeps before growing, so churn reuses dead threads\' states instead of mapping more', () => {
+    const { pool: main, threads, source } = pool();
+    for (let tid = 1000; tid < 1100; tid += 1) {
+      threads.spawn(tid, tid);
+      attachAs(main, threads, source, tid).acquire();
+      threads.exit(tid);
+    }
+    expect(source.counts.maps).toBe(1);
+    threads.become(100);
+    main.sweep();
+    expect(main.stats().statesInUse).toBe(0);
+  });
+
+  it('a thread that died holding the lock is taken over, and the metadata rebuilt from ownership', () => {
+    const { pool: main, threads, source } = pool();
+    const kept = main.acquire()!;
+    threads.spawn(400, 4);
+    const doomed = attachAs(main, threads, source, 400);
+    doomed.acquire();
+    // Simulate 400 dying mid-operation: lock held, derived metadata half-updated.
+    const store = (main as unknown as { store: { lock: Int32Array; header: Float64Array } }).store;
+    Atomics.store(store.lock, 0, 400);
+    store.header[1] = 999;
+    threads.exit(400);
+    threads.become(100);
+    expect(main.sweep()).toBe(1);
+    main.checkInvariants();
+    expect(main.stats()).toMatchObject({ statesInUse: 1, repairs: 1 });
+    main.release(kept);
+    expect(main.stats().statesInUse).toBe(0);
+  });
+
+  it('refuses to attach with another state size or to something that is not a pool', () => {
+    const { pool: main, threads, source } = pool();
+    expect(() => SharedSlabPool.attach(main.descriptor, { stateSize: 256, source, identity: threads.identity })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION' }),
+    );
+    expect(() => SharedSlabPool.attach({ stateSize: 144, store: { version: 1, buffers: {} } } as never, { stateSize: 144, source, identity: threads.identity })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION' }),
+    );
+  });
+
+  it('a double release is rejected and changes nothing', () => {
+    const { pool: main } = pool();
+    const handle = main.acquire()!;
+    main.release(handle);
+    expect(() => main.release(handle)).toThrow(expect.objectContaining({ code: 'ERR_SLAB_DOUBLE_FREE' }));
+    main.checkInvariants();
+  });
+});

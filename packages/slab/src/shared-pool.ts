@@ -1,0 +1,232 @@
+// One pool of vgetrandom states for a whole process: every thread attaches to the same
+// metadata (SharedStore) and takes its state from it, glibc-style. A short Atomics lock
+// guards the metadata.
+//
+//   thread A ──┐  lock (tid of holder)   ┌─ ownerTid/ownerStart per slot (authoritative)
+//   thread B ──┼─> SharedStore ──────────┼─ free list, counts, page index (derived)
+//   worker C ──┘                         └─ chunk table (what is mapped)
+//
+// Ownership is the truth; everything else can be rebuilt from it and the chunk table.
+// That is what makes a thread killed at any instant harmless: a waiter that finds the
+// lock held by a dead thread takes it over and rebuilds. Allocation sets the owner last,
+// freeing clears it first, so an interrupted operation never leaves a state owned and free.
+import { SlabAllocator } from './allocator.js';
+import type { PageSource, SlabOptions, SlabStats, StateHandle } from './api.js';
+import { SlabError } from './errors.js';
+import { type SharedStoreDescriptor, SharedStore } from './shared-store.js';
+import { H, SLOT_OWNED } from './store.js';
+
+/** Who a thread is, and whether a thread is still alive: from the kernel, or simulated. */
+export interface ThreadIdentity {
+  /** The calling thread: kernel tid and start time (which tells reused tids apart). */
+  current(): { readonly tid: number; readonly start: number };
+  /** True while thread `tid` exists with this start time (any start time if omitted). */
+  isAlive(tid: number, start?: number): boolean;
+}
+
+export interface SharedPoolOptions extends SlabOptions {
+  readonly identity: ThreadIdentity;
+  /** How long a waiter sleeps before checking whether the lock holder died. Default 20 ms. */
+  readonly lockCheckMs?: number;
+}
+
+/** Published to workers: the metadata plus the geometry every attacher must agree on. */
+export interface SharedPoolDescriptor {
+  readonly store: SharedStoreDescriptor;
+  readonly stateSize: number;
+}
+
+// Header words the pool keeps for itself (the allocator uses 0..12).
+const H_STATE_SIZE = 13;
+const H_REPAIRS = 14;
+const SPINS_BEFORE_WAIT = 64;
+
+export class SharedSlabPool {
+  readonly slab: SlabAllocator;
+  private readonly store: SharedStore;
+  private readonly identity: ThreadIdentity;
+  private readonly lockCheckMs: number;
+  private self: { tid: number; start: number } | undefined;
+
+  private constructor(store: SharedStore, options: SharedPoolOptions) {
+    this.store = store;
+    this.identity = options.identity;
+    this.lockCheckMs = options.lockCheckMs ?? 20;
+    this.slab = new SlabAllocator(options, store);
+    const recorded = store.header[H_STATE_SIZE]!;
+    if (recorded === 0) store.header[H_STATE_SIZE] = options.stateSize;
+    else if (recorded !== options.stateSize) {
+      throw new SlabError('ERR_SLAB_INVALID_OPTION', `the shared pool holds ${recorded}-byte states, not ${options.stateSize}`);
+    }
+  }
+
+  /** A new pool; publish `descriptor` so other threads can attach. */
+  static create(options: SharedPoolOptions): SharedSlabPool {
+    return new SharedSlabPool(SharedStore.create(), options);
+  }
+
+  /**
+   * Joins a pool another thread created. `options.source` maps in this thread; mappings
+   * are process-wide, so states from any thread's source are valid everywhere.
+   * @throws SlabError ERR_SLAB_INVALID_OPTION for a foreign descriptor or another state size.
+   */
+  static attach(descriptor: SharedPoolDescriptor, options: SharedPoolOptions): SharedSlabPool {
+    if (descriptor?.stateSize !== options.stateSize) {
+      throw new SlabError('ERR_SLAB_INVALID_OPTION', `the shared pool holds ${String(descriptor?.stateSize)}-byte states, not ${options.stateSize}`);
+    }
+    return new SharedSlabPool(SharedStore.attach(descriptor.store), options);
+  }
+
+  get descriptor(): SharedPoolDescriptor {
+    return { store: this.store.descriptor, stateSize: this.slab.geometry.stateSize };
+  }
+
+  /**
+   * A state owned by the calling thread. Sweeps dead threads' states before growing; maps
+   * new pages without holding the lock. Returns null when no memory can be had.
+   */
+  acquire(): StateHandle | null {
+    const me = this.me();
+    this.lock(me.tid);
+    let slot = this.slab.takeFree();
+    this.unlockIf(slot < 0);
+    if (slot < 0 && this.sweep() > 0) {
+      this.lock(me.tid);
+      slot = this.slab.takeFree();
+      this.unlockIf(slot < 0);
+    }
+    if (slot < 0) {
+      // Map outside the lock; another thread may refill meanwhile, which only adds room.
+      const mapped = this.slab.mapRefill();
+      this.lock(me.tid);
+      if (mapped) this.slab.installChunk(mapped.region, mapped.pages);
+      slot = this.slab.takeFree();
+      if (slot < 0) {
+        this.unlock();
+        return null;
+      }
+    }
+    // Owner last: until this store, a repair would see the slot as free, which is true.
+    this.store.ownerStart[slot] = me.start;
+    this.store.ownerTid[slot] = me.tid;
+    this.unlock();
+    return { address: BigInt(this.slab.slotAddress(slot)), index: slot };
+  }
+
+  /**
+   * Returns a state. Only its owner should call this.
+   * @throws SlabError ERR_SLAB_DOUBLE_FREE, ERR_SLAB_FOREIGN, ERR_SLAB_MISALIGNED.
+   */
+  release(handle: StateHandle): void {
+    this.lock(this.me().tid);
+    try {
+      const slot = this.slab.slotOfAddress(handle.address);
+      if (this.store.slotNext[slot] !== SLOT_OWNED) {
+        throw new SlabError('ERR_SLAB_DOUBLE_FREE', `state 0x${handle.address.toString(16)} is already free`);
+      }
+      // Owner first: from here a repair would treat the slot as free.
+      this.store.ownerTid[slot] = 0;
+      this.slab.free(handle.address);
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /**
+   * Reclaims states whose owner thread no longer exists (a terminated worker runs no exit
+   * handlers). Never reclaims a live thread's state. Returns how many were reclaimed.
+   */
+  sweep(): number {
+    const me = this.me();
+    // Snapshot owners under the lock, check liveness without it (it reads /proc).
+    this.lock(me.tid);
+    const candidates: Array<[slot: number, tid: number, start: number]> = [];
+    const slots = this.store.header[H.slotCount]!;
+    for (let slot = 0; slot < slots; slot += 1) {
+      const tid = this.store.ownerTid[slot]!;
+      if (tid !== 0 && this.store.slotNext[slot] === SLOT_OWNED) candidates.push([slot, tid, this.store.ownerStart[slot]!]);
+    }
+    this.unlock();
+    const dead = candidates.filter(([, tid, start]) => !this.identity.isAlive(tid, start));
+    if (dead.length === 0) return 0;
+    this.lock(me.tid);
+    let reclaimed = 0;
+    for (const [slot, tid, start] of dead) {
+      // Only if the owner is still the dead thread we checked.
+      if (this.store.ownerTid[slot] !== tid || this.store.ownerStart[slot] !== start || this.store.slotNext[slot] !== SLOT_OWNED) continue;
+      this.store.ownerTid[slot] = 0;
+      this.slab.free(BigInt(this.slab.slotAddress(slot)));
+      reclaimed += 1;
+    }
+    this.unlock();
+    return reclaimed;
+  }
+
+  stats(): SlabStats & { readonly repairs: number } {
+    this.lock(this.me().tid);
+    try {
+      return { ...this.slab.stats(), repairs: this.store.header[H_REPAIRS]! };
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** The allocator's invariants, plus: a slot is owned by a thread exactly when it is not free. */
+  checkInvariants(): void {
+    this.lock(this.me().tid);
+    try {
+      this.slab.checkInvariants();
+      const slots = this.store.header[H.slotCount]!;
+      for (let slot = 0; slot < slots; slot += 1) {
+        const owned = this.store.slotNext[slot] === SLOT_OWNED;
+        const hasOwner = this.store.ownerTid[slot] !== 0;
+        if (owned !== hasOwner) {
+          throw new SlabError('ERR_SLAB_INVARIANT', `invariant broken: slot ${slot} is ${owned ? 'owned' : 'not owned'} but ${hasOwner ? 'has' : 'has no'} owner thread`);
+        }
+      }
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** States owned by `tid` (any start time). */
+  ownedBy(tid: number): number {
+    let count = 0;
+    const slots = this.store.header[H.slotCount]!;
+    for (let slot = 0; slot < slots; slot += 1) if (this.store.ownerTid[slot] === tid) count += 1;
+    return count;
+  }
+
+  private me(): { tid: number; start: number } {
+    this.self ??= this.identity.current();
+    return this.self;
+  }
+
+  private lock(tid: number): void {
+    const word = this.store.lock;
+    for (let spins = 0; ; spins += 1) {
+      const holder = Atomics.compareExchange(word, 0, 0, tid);
+      if (holder === 0) return;
+      if (holder === tid) throw new SlabError('ERR_SLAB_INVARIANT', 'the shared pool lock is not re-entrant');
+      if (spins < SPINS_BEFORE_WAIT) continue;
+      if (Atomics.wait(word, 0, holder, this.lockCheckMs) === 'timed-out' && !this.identity.isAlive(holder)) {
+        // The holder died inside a critical section: take over, then rebuild what it
+        // may have left half-done from the ownership records.
+        if (Atomics.compareExchange(word, 0, holder, tid) === holder) {
+          this.slab.rebuildDerived((slot) => this.store.ownerTid[slot] !== 0);
+          this.store.header[H_REPAIRS]! += 1;
+          return;
+        }
+      }
+    }
+  }
+
+  private unlock(): void {
+    Atomics.store(this.store.lock, 0, 0);
+    Atomics.notify(this.store.lock, 0, 1);
+  }
+
+  private unlockIf(condition: boolean): void {
+    if (condition) this.unlock();
+  }
+}

@@ -1,0 +1,139 @@
+// A Store whose arrays live in growable SharedArrayBuffers, so every worker thread that
+// attaches sees (and, under the pool's lock, changes) the same metadata. Typed arrays
+// are created without a length, so they track their buffer as it grows.
+import { SlabError } from './errors.js';
+import { HEADER_LENGTH, H, type Store } from './store.js';
+
+type Kind = 'float64' | 'int32' | 'uint8';
+const BYTES: Record<Kind, number> = { float64: 8, int32: 4, uint8: 1 };
+const FIELDS = {
+  header: 'float64',
+  lock: 'int32',
+  slotChunk: 'int32',
+  slotPrev: 'int32',
+  slotNext: 'int32',
+  ownerTid: 'int32',
+  ownerStart: 'float64',
+  chunkBase: 'float64',
+  chunkPages: 'int32',
+  chunkFirstSlot: 'int32',
+  chunkSlots: 'int32',
+  chunkFree: 'int32',
+  chunkMapped: 'uint8',
+  pageKeys: 'float64',
+  pageChunks: 'int32',
+} as const satisfies Record<string, Kind>;
+type Field = keyof typeof FIELDS;
+
+/** What a thread needs to attach: structured-clonable, SharedArrayBuffers shared, not copied. */
+export interface SharedStoreDescriptor {
+  readonly version: 1;
+  readonly buffers: Readonly<Record<Field, SharedArrayBuffer>>;
+}
+
+const MAX_SLOTS = 1 << 22;
+const MAX_CHUNKS = 1 << 16;
+const MAX_PAGE_ENTRIES = 1 << 22;
+const maxEntries: Record<Field, number> = {
+  header: HEADER_LENGTH,
+  lock: 4,
+  slotChunk: MAX_SLOTS,
+  slotPrev: MAX_SLOTS,
+  slotNext: MAX_SLOTS,
+  ownerTid: MAX_SLOTS,
+  ownerStart: MAX_SLOTS,
+  chunkBase: MAX_CHUNKS,
+  chunkPages: MAX_CHUNKS,
+  chunkFirstSlot: MAX_CHUNKS,
+  chunkSlots: MAX_CHUNKS,
+  chunkFree: MAX_CHUNKS,
+  chunkMapped: MAX_CHUNKS,
+  pageKeys: MAX_PAGE_ENTRIES,
+  pageChunks: MAX_PAGE_ENTRIES,
+};
+const initialEntries: Partial<Record<Field, number>> = { header: HEADER_LENGTH, lock: 4, pageKeys: 16, pageChunks: 16 };
+
+function view(kind: Kind, buffer: SharedArrayBuffer): Float64Array | Int32Array | Uint8Array {
+  if (kind === 'float64') return new Float64Array(buffer);
+  if (kind === 'int32') return new Int32Array(buffer);
+  return new Uint8Array(buffer);
+}
+
+export class SharedStore implements Store {
+  header!: Float64Array;
+  /** [0]: the tid holding the pool lock, 0 when free. */
+  lock!: Int32Array;
+  slotChunk!: Int32Array;
+  slotPrev!: Int32Array;
+  slotNext!: Int32Array;
+  ownerTid!: Int32Array;
+  ownerStart!: Float64Array;
+  chunkBase!: Float64Array;
+  chunkPages!: Int32Array;
+  chunkFirstSlot!: Int32Array;
+  chunkSlots!: Int32Array;
+  chunkFree!: Int32Array;
+  chunkMapped!: Uint8Array;
+  pageKeys!: Float64Array;
+  pageChunks!: Int32Array;
+  readonly descriptor: SharedStoreDescriptor;
+
+  private constructor(descriptor: SharedStoreDescriptor) {
+    this.descriptor = descriptor;
+    for (const [field, kind] of Object.entries(FIELDS) as Array<[Field, Kind]>) {
+      (this as unknown as Record<Field, unknown>)[field] = view(kind, descriptor.buffers[field]);
+    }
+  }
+
+  /** Fresh, empty shared metadata. */
+  static create(): SharedStore {
+    const buffers = {} as Record<Field, SharedArrayBuffer>;
+    for (const [field, kind] of Object.entries(FIELDS) as Array<[Field, Kind]>) {
+      buffers[field] = new SharedArrayBuffer((initialEntries[field] ?? 0) * BYTES[kind], { maxByteLength: maxEntries[field] * BYTES[kind] });
+    }
+    const store = new SharedStore({ version: 1, buffers });
+    store.header[H.freeHead] = -1;
+    return store;
+  }
+
+  /** @throws SlabError ERR_SLAB_INVALID_OPTION when the descriptor is not one of ours. */
+  static attach(descriptor: SharedStoreDescriptor): SharedStore {
+    const valid =
+      descriptor?.version === 1 &&
+      (Object.keys(FIELDS) as Field[]).every((field) => descriptor.buffers?.[field] instanceof SharedArrayBuffer && descriptor.buffers[field].growable);
+    if (!valid) throw new SlabError('ERR_SLAB_INVALID_OPTION', 'not a shared slab pool descriptor (version 1)');
+    return new SharedStore(descriptor);
+  }
+
+  private grow(fields: readonly Field[], entries: number): void {
+    for (const field of fields) {
+      const buffer = this.descriptor.buffers[field];
+      const bytes = entries * BYTES[FIELDS[field]];
+      if (entries > maxEntries[field]) {
+        throw new SlabError('ERR_SLAB_INVALID_OPTION', `the shared pool is full: ${field} cannot hold ${entries} entries`);
+      }
+      if (buffer.byteLength < bytes) buffer.grow(bytes);
+    }
+  }
+
+  ensureSlots(count: number): void {
+    if (count <= this.slotChunk.length) return;
+    this.grow(['slotChunk', 'slotPrev', 'slotNext', 'ownerTid', 'ownerStart'], Math.max(count, Math.ceil(this.slotChunk.length * 1.125), 64));
+  }
+
+  ensureChunks(count: number): void {
+    if (count <= this.chunkBase.length) return;
+    this.grow(['chunkBase', 'chunkPages', 'chunkFirstSlot', 'chunkSlots', 'chunkFree', 'chunkMapped'], Math.max(count, this.chunkBase.length * 2, 8));
+  }
+
+  /** Shared buffers cannot shrink: the index keeps its size if already larger. */
+  resetPageIndex(capacity: number): void {
+    this.grow(['pageKeys', 'pageChunks'], capacity);
+    this.pageKeys.fill(0);
+    this.pageChunks.fill(0);
+  }
+
+  byteLength(): number {
+    return Object.values(this.descriptor.buffers).reduce((total, buffer) => total + buffer.byteLength, 0);
+  }
+}
