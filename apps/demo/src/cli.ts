@@ -1,23 +1,97 @@
-// The vgetrandom CLI. Until the full tour lands it prints what the lower layers see.
-import { AT_SYSINFO_EHDR, getauxval, nativeAvailability, pageSize } from '@vgetrandom/sys';
-import { getrandomSymbolFor, locateVdso } from '@vgetrandom/vdso';
+// vgetrandom: a guided tour of Linux's vDSO getrandom on this machine, and a practical
+// random-bytes tool. User mistakes exit 2 with one line and the usage; internal errors
+// exit 1 with a short message; never a stack trace.
+import { Command, CommanderError, Option } from 'commander';
+import { GetrandomError, type RandomApi, createApi, createEngine } from '@vgetrandom/getrandom';
+import * as commands from './commands.js';
+import { UsageError, style } from './terminal.js';
 
-const native = nativeAvailability();
-if (!native.available) {
-  console.log(`Native calls are unavailable here: ${native.reason}`);
-} else {
-  console.log(`Page size: ${pageSize()} bytes`);
-  const vdso = locateVdso();
-  if (vdso === undefined) {
-    console.log('This process has no vDSO.');
-  } else {
-    const wanted = getrandomSymbolFor();
-    const { info } = vdso.image;
-    console.log(`vDSO at 0x${getauxval(AT_SYSINFO_EHDR).toString(16)}: ${vdso.length} bytes, ${info.elfClass}-bit ${info.machineName}, ${info.hashTable} hash`);
-    for (const symbol of vdso.image.symbols()) {
-      const marker = symbol.name === wanted?.name ? '  <- vDSO getrandom' : '';
-      const version = symbol.version ? `@${symbol.hidden ? '' : '@'}${symbol.version}` : '';
-      console.log(`  0x${symbol.value.toString(16).padStart(6, '0')}  ${symbol.bind.padEnd(6)}  ${symbol.name}${version}${marker}`);
-    }
+const program = new Command('vgetrandom')
+  .description('Linux vDSO getrandom() for Node.js, layer by layer')
+  .addOption(new Option('--backend <name>', 'force a backend').choices(['vdso', 'syscall', 'crypto']))
+  .showSuggestionAfterError()
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+let api: RandomApi | undefined;
+/** The API, honouring --backend (VGETRANDOM_BACKEND also works, as for every program). */
+function random(): RandomApi {
+  const backend = program.opts<{ backend?: string }>().backend;
+  api ??= backend ? createApi(createEngine({ backend })) : createApi(createEngine());
+  return api;
+}
+
+program.command('tour').description('a narrated walk through every layer on this machine').action(() => commands.tour(random()));
+program.command('info').description('host, vDSO, params and backend in brief').option('--json', 'machine-readable output').action((options) => commands.info(random(), options));
+program.command('symbols').description("the vDSO's exported functions, getrandom highlighted").option('--json', 'machine-readable output').action((options) => commands.symbols(options));
+program.command('params').description('the opaque state parameters, decoded').option('--json', 'machine-readable output').action((options) => commands.params(options));
+program
+  .command('slab')
+  .description('draw the state layout a policy produces (glibc vs Go/selftest vs ours)')
+  .option('--policy <policy>', 'glibc | percpu | adaptive', 'adaptive')
+  .option('--states <n>', 'states to allocate', '24')
+  .option('--page-size <size>', 'page size (e.g. 16K); implies --simulated unless it is the host page size')
+  .option('--cpus <n>', "CPUs for the 'percpu' policy (default: this host's)")
+  .option('--simulated', 'use simulated pages instead of real MAP_DROPPABLE memory')
+  .option('--json', 'machine-readable output')
+  .action((options) => commands.slab(options));
+program
+  .command('bytes')
+  .description('write random bytes to stdout, like head -c N /dev/urandom')
+  .argument('<size>', 'how many bytes: 1024, 64K, 1M, 2G')
+  .option('--hex', 'hexadecimal text')
+  .option('--base64', 'base64 text')
+  .action((size, options) => commands.bytes(random(), size, options));
+program
+  .command('uuid')
+  .description('random UUIDs (RFC 9562 version 4)')
+  .option('-n, --count <n>', 'how many', '1')
+  .option('--json', 'machine-readable output')
+  .action((options) => commands.uuid(random(), options));
+program
+  .command('int')
+  .description('random integers in [min, max], unbiased')
+  .argument('<min>')
+  .argument('<max>')
+  .option('-n, --count <n>', 'how many', '1')
+  .option('--json', 'machine-readable output')
+  .action((min, max, options) => commands.int(random(), min, max, options));
+program
+  .command('bench')
+  .description('a quick comparison of the vDSO, the syscall and node:crypto')
+  .option('--quick', 'a shorter run')
+  .option('--json', 'machine-readable output')
+  .action((options) => commands.bench(options));
+
+for (const command of program.commands) command.exitOverride();
+
+function usageFor(error: CommanderError): string {
+  const name = process.argv.slice(2).find((word) => program.commands.some((command) => command.name() === word));
+  const command = program.commands.find((entry) => entry.name() === name);
+  return command ? `usage: vgetrandom ${command.name()} ${command.usage()}` : `usage: vgetrandom ${program.usage()}\nrun 'vgetrandom --help' for the commands`;
+}
+
+/** With no command (only global options, or nothing), run the tour. */
+function withDefaultCommand(argv: string[]): string[] {
+  const words = argv.slice(2);
+  const positional = words.filter((word, index) => !word.startsWith('-') && words[index - 1] !== '--backend');
+  const wantsHelp = words.some((word) => word === '-h' || word === '--help');
+  return positional.length === 0 && !wantsHelp ? [...argv, 'tour'] : argv;
+}
+
+try {
+  await program.parseAsync(withDefaultCommand(process.argv));
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander has printed its one-line message already; help and --version are successes.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') process.exit(0);
+    process.stderr.write(`${usageFor(error)}\n`);
+    process.exit(2);
   }
+  if (error instanceof UsageError || (error instanceof GetrandomError && error.code.startsWith('ERR_'))) {
+    process.stderr.write(`${style.red('error:')} ${error.message}\n${usageFor(new CommanderError(2, 'usage', ''))}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`${style.red('internal error:')} ${(error as Error).message}\n`);
+  process.exit(1);
 }

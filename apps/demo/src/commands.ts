@@ -1,0 +1,227 @@
+// The subcommands. Each prints for people by default and, with --json, one JSON document.
+import { once } from 'node:events';
+
+import { Worker } from 'node:worker_threads';
+import { type RandomApi } from '@vgetrandom/getrandom';
+import { discoverParams } from '@vgetrandom/params';
+import { type GrowthPolicy, MmapPageSource, SimulatedPageSource, SlabAllocator } from '@vgetrandom/slab';
+import { cacheLineSize, nativeAvailability, onlineCpus, pageSize as hostPageSize } from '@vgetrandom/sys';
+import { drawComparison, drawLayout } from './draw.js';
+import { inspectHost } from './inspect-host.js';
+import { compareBackends } from './measure.js';
+import { UsageError, formatBytes, parseInteger, parseSize, progress, style } from './terminal.js';
+
+function out(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+function json(value: unknown): void {
+  out(JSON.stringify(value, (_key, item) => (typeof item === 'bigint' ? item.toString() : item), 2));
+}
+
+export function info(api: RandomApi, options: { json?: boolean }): void {
+  const host = inspectHost();
+  const backend = api.backendInfo();
+  if (options.json) return json({ ...host, vdso: host.vdso ? { ...host.vdso, symbols: undefined } : undefined, backend });
+  out(`${style.bold('host')}     ${host.platform} ${host.arch}, kernel ${host.kernel}, Node ${host.node}`);
+  if (!host.native.available) out(`${style.bold('native')}   unavailable: ${host.native.reason}`);
+  out(`${style.bold('vDSO')}     ${host.vdso ? `${host.vdso.base}, ${host.vdso.length} bytes, ${host.vdso.elfClass}-bit ${host.vdso.machine}, ${host.vdso.hashTable} hash` : 'none'}`);
+  if (host.getrandomSymbol) out(`${style.bold('symbol')}   ${host.getrandomSymbol.name}@${host.getrandomSymbol.version} (since Linux ${host.getrandomSymbol.since})`);
+  if (host.params?.supported) {
+    out(`${style.bold('params')}   state ${host.params.sizeOfOpaqueState} B, ${host.params.mmapProtNames}, ${host.params.mmapFlagNames}`);
+  } else if (host.params) {
+    out(`${style.bold('params')}   unsupported: ${host.params.reason} (${host.params.detail})`);
+  }
+  out(`${style.bold('backend')}  ${backend.backend}${backend.state ? ` (state at 0x${backend.state.address.toString(16)}, ${backend.state.pool} pool)` : ''}`);
+  for (const fallback of backend.fallbacks) out(`         skipped ${fallback.backend}: ${fallback.reason}`);
+}
+
+export function symbols(options: { json?: boolean }): void {
+  const host = inspectHost();
+  if (!host.vdso) throw new UsageError(host.native.available ? 'this process has no vDSO' : `no native calls here: ${host.native.reason}`);
+  if (options.json) return json({ base: host.vdso.base, length: host.vdso.length, symbols: host.vdso.symbols });
+  out(style.dim(`vDSO at ${host.vdso.base}, ${host.vdso.length} bytes; value is st_value, as readelf -Ws prints it`));
+  for (const symbol of host.vdso.symbols) {
+    const name = `${symbol.name}${symbol.version ? `@@${symbol.version}` : ''}`;
+    const line = `  ${symbol.value.padStart(8)}  ${symbol.bind.padEnd(6)}  ${symbol.type.padEnd(6)}  ${name}`;
+    out(symbol.isGetrandom ? style.magenta(`${line}  <- getrandom`) : line);
+  }
+}
+
+export function params(options: { json?: boolean }): void {
+  const host = inspectHost();
+  if (options.json) return json(host.params ?? { supported: false, reason: 'unsupported-platform', detail: host.native.reason });
+  if (!host.params?.supported) {
+    out(`vDSO getrandom is not available here: ${host.params ? `${host.params.reason} (${host.params.detail})` : host.native.reason}`);
+    out('Every call uses the getrandom syscall or node:crypto instead.');
+    return;
+  }
+  const p = host.params;
+  out(`size_of_opaque_state  ${p.sizeOfOpaqueState} bytes per thread`);
+  out(`mmap_prot             0x${p.mmapProt.toString(16)}  ${p.mmapProtNames}`);
+  out(`mmap_flags            0x${p.mmapFlags.toString(16)}  ${p.mmapFlagNames}`);
+  out(`page size             ${p.pageSize} bytes; L1 line ${p.cacheLineSize} bytes`);
+  out(`stride                ${p.stride} bytes (state rounded up to the line) -> ${p.statesPerPage} states a page`);
+  for (const warning of p.warnings) out(style.yellow(`warning: ${warning}`));
+}
+
+export function slab(options: { policy: string; states: string; pageSize?: string; simulated?: boolean; cpus?: string; json?: boolean }): void {
+  const policy = options.policy as GrowthPolicy;
+  if (!['glibc', 'percpu', 'adaptive'].includes(policy)) throw new UsageError(`--policy must be glibc, percpu or adaptive (got '${options.policy}')`);
+  const states = parseInteger(options.states, '--states', 0);
+  const discovery = nativeAvailability().available ? discoverParams() : undefined;
+  const stateSize = discovery?.supported ? discovery.params.sizeOfOpaqueState : 144;
+  const hostPage = nativeAvailability().available ? hostPageSize() : 4096;
+  const pageSize = options.pageSize === undefined ? hostPage : parseSize(options.pageSize);
+  const cpus = options.cpus === undefined ? (nativeAvailability().available ? onlineCpus() : 1) : parseInteger(options.cpus, '--cpus', 1);
+  const simulated = options.simulated || !discovery?.supported || pageSize !== hostPage;
+  const source = simulated
+    ? new SimulatedPageSource({ pageSize, cpus, cacheLineSize: nativeAvailability().available ? cacheLineSize() : 64 })
+    : new MmapPageSource(discovery.params);
+  let allocator: SlabAllocator;
+  try {
+    allocator = new SlabAllocator({ stateSize, policy, cpus, source, pageSize });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  for (let index = 0; index < states; index += 1) {
+    if (allocator.allocate() === null) throw new Error(`the page source refused: ${allocator.stats().lastMapFailure}`);
+  }
+  const stats = allocator.stats();
+  const layout = allocator.layout();
+  if (options.json) {
+    json({ policy, simulated, cpus, stats, layout });
+  } else {
+    out(style.dim(`${states} ${stateSize}-byte states, policy '${policy}'${policy === 'percpu' ? ` with ${cpus} CPUs` : ''}, ${simulated ? 'simulated pages' : 'real MAP_DROPPABLE pages'}`));
+    for (const line of drawLayout(layout, stats)) out(line);
+  }
+  allocator.dispose();
+}
+
+export async function bytes(api: RandomApi, sizeText: string, options: { hex?: boolean; base64?: boolean }): Promise<void> {
+  if (options.hex && options.base64) throw new UsageError('choose one of --hex and --base64');
+  const total = parseSize(sizeText);
+  const chunkSize = 64 * 1024;
+  const bar = total >= 16 * chunkSize ? progress('bytes', total) : progress('', 0);
+  const stdout = process.stdout;
+  let closed = false;
+  // The reader may go away (e.g. `| head -c 10`): stop quietly, successfully.
+  const readerGone = new Promise<void>((resolve) => {
+    stdout.once('close', () => resolve());
+    stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') process.stderr.write(`error: stdout: ${error.message}\n`);
+      resolve();
+    });
+  }).then(() => {
+    closed = true;
+  });
+  // A base64 chunk must be a multiple of 3 bytes so the pieces concatenate correctly.
+  const step = options.base64 ? chunkSize - (chunkSize % 3) : chunkSize;
+  let written = 0;
+  while (written < total && !closed) {
+    const size = Math.min(step, total - written);
+    const chunk = Buffer.allocUnsafe(size);
+    api.getrandom(chunk);
+    const text = options.hex ? chunk.toString('hex') : options.base64 ? chunk.toString('base64') : chunk;
+    written += size;
+    // Backpressure: wait for the reader before making more.
+    if (!stdout.write(text)) await Promise.race([new Promise((resolve) => stdout.once('drain', resolve)), readerGone]);
+    bar.update(written);
+  }
+  bar.done();
+  if ((options.hex || options.base64) && !closed) stdout.write('\n');
+}
+
+export function uuid(api: RandomApi, options: { count: string; json?: boolean }): void {
+  const count = parseInteger(options.count, '-n', 1);
+  const uuids = api.randomUUIDs(count);
+  if (options.json) return json(uuids);
+  out(uuids.join('\n'));
+}
+
+export function int(api: RandomApi, minText: string, maxText: string, options: { count: string; json?: boolean }): void {
+  const min = parseInteger(minText, 'min');
+  const max = parseInteger(maxText, 'max');
+  if (max < min) throw new UsageError(`max (${max}) must not be less than min (${min})`);
+  if (max - min >= 2 ** 48 - 1) throw new UsageError('max - min must be below 2^48 - 1');
+  const count = parseInteger(options.count, '-n', 1);
+  // The range is inclusive here, as people expect of a command line; randomInt's max is exclusive.
+  const values = Array.from({ length: count }, () => api.randomInt(min, max + 1));
+  if (options.json) return json(values);
+  out(values.join('\n'));
+}
+
+export function bench(options: { quick?: boolean; json?: boolean }): void {
+  const budget = options.quick ? 600 : 3000;
+  const small = compareBackends(16, budget / 2);
+  const large = compareBackends(4096, budget / 2);
+  if (options.json) return json({ sizes: { 16: small, 4096: large } });
+  out(style.bold('16-byte requests'));
+  for (const line of drawComparison(small)) out(line);
+  out(style.bold('4 KiB requests'));
+  for (const line of drawComparison(large)) out(line);
+  out(style.dim('A quick look; `npm run bench` runs the full benchmark with the C limit.'));
+}
+
+/** The narrated walk through every layer on this machine. */
+export async function tour(api: RandomApi): Promise<void> {
+  const step = (number: number, title: string) => out(`\n${style.bold(style.cyan(`${number}. ${title}`))}`);
+  const host = inspectHost();
+  out(style.bold('vgetrandom: how Linux hands out random bytes without a syscall, on this machine'));
+  out(style.dim(`${host.platform} ${host.arch}, kernel ${host.kernel}, Node ${host.node}`));
+
+  step(1, 'The vDSO: code the kernel maps into every process');
+  if (!host.native.available) {
+    out(`Native calls are not available here (${host.native.reason}), so we cannot look inside.`);
+  } else if (!host.vdso) {
+    out('This process has no vDSO (AT_SYSINFO_EHDR is 0).');
+  } else {
+    out(`getauxval(AT_SYSINFO_EHDR) says it is at ${host.vdso.base}: a ${host.vdso.length}-byte ${host.vdso.elfClass}-bit ELF image for ${host.vdso.machine}.`);
+    out(`Its ${host.vdso.hashTable} hash table resolves these exported functions:`);
+    for (const symbol of host.vdso.symbols.filter((entry) => entry.bind === 'global')) {
+      const line = `  ${symbol.name}${symbol.version ? `@${symbol.version}` : ''}`;
+      out(symbol.isGetrandom ? style.magenta(`${line}   <- the one we want`) : style.dim(line));
+    }
+  }
+
+  step(2, 'The opaque params: the kernel says how to allocate per-thread state');
+  if (host.params?.supported) {
+    const p = host.params;
+    out(`Called once as vgetrandom(NULL, 0, 0, &params, ~0UL), it answered:`);
+    out(`  each thread needs a ${style.bold(`${p.sizeOfOpaqueState}-byte`)} state, in memory mapped ${style.bold(p.mmapProtNames)} with ${style.bold(p.mmapFlagNames)}`);
+    out(`  MAP_DROPPABLE pages may be zeroed by the kernel at any time, are wiped on fork, never swapped.`);
+    out(`  With ${p.pageSize}-byte pages and ${p.cacheLineSize}-byte cache lines: stride ${p.stride} B, ${p.statesPerPage} states a page, none straddling a page.`);
+  } else {
+    out(`vDSO getrandom is not usable here: ${host.params ? `${host.params.reason}: ${host.params.detail}` : host.native.reason}.`);
+  }
+
+  step(3, 'The slab: states carved from pages, one per thread');
+  const info = api.backendInfo();
+  if (info.backend === 'vdso' && info.state?.pool === 'shared') {
+    const workers = Array.from({ length: 3 }, () => new Worker(new URL('./tour-worker.js', import.meta.url)));
+    await Promise.all(workers.map((worker) => once(worker, 'message')));
+    const { sharedStatePool } = await import('@vgetrandom/getrandom');
+    const pool = sharedStatePool()!;
+    out(`This thread and 3 worker threads each took a state from the process-wide pool:`);
+    for (const line of drawLayout(pool.slab.layout(), pool.slab.stats(), 4)) out(`  ${line}`);
+    await Promise.all(workers.map((worker) => { const exited = once(worker, 'exit'); worker.postMessage('exit'); return exited; }));
+    out(style.dim(`When the workers exit they give their states back: ${pool.stats().statesInUse} now in use. Try: vgetrandom slab --policy percpu --states 40`));
+  } else {
+    out(`No vDSO states on this host; see \`vgetrandom slab --simulated\` for how they would be laid out.`);
+  }
+
+  step(4, 'The backend this process uses, and why');
+  out(`  ${style.bold(info.backend)}${info.requested !== 'auto' ? ` (forced with VGETRANDOM_BACKEND=${info.requested})` : ''}`);
+  for (const fallback of info.fallbacks) out(`  skipped ${fallback.backend}: ${fallback.reason} - ${fallback.detail}`);
+  if (info.fallbacks.length === 0) out(style.dim('  nothing was skipped: every call is a plain function call into the vDSO'));
+
+  step(5, 'Some output');
+  const sample = new Uint8Array(16);
+  api.getrandom(sample);
+  out(`  16 bytes: ${Buffer.from(sample).toString('hex')}`);
+  out(`  a UUID:   ${api.randomUUID()}`);
+  out(style.dim('  No bytes are kept in user space between calls: every call asks the kernel\'s generator.'));
+
+  step(6, 'How fast, side by side (about 2 seconds)');
+  for (const line of drawComparison(compareBackends(16, 2000))) out(line);
+  out(style.dim('\nNext: vgetrandom --help, or npm run bench for the full benchmark.'));
+}

@@ -1,0 +1,128 @@
+// The built `vgetrandom` bin, spawned as users run it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const linux = process.platform === 'linux';
+// eslint-disable-next-line no-control-regex
+const ESCAPES = /\u001b\[/;
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe.skipIf(!linux)('vgetrandom CLI (Linux host)', () => {
+  it('tour: walks through every layer and exits 0', () => {
+    const { status, stdout, stderr } = run([]);
+    expect(status).toBe(0);
+    expect(stderr).toBe('');
+    for (const heading of ['1. The vDSO', '2. The opaque params', '3. The slab', '4. The backend', '5. Some output', '6. How fast']) {
+      expect(stdout).toContain(heading);
+    }
+    expect(stdout).toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/);
+  }, 60_000);
+
+  it.each([
+    [['info', '--json'], ['platform', 'arch', 'kernel', 'native', 'backend']],
+    [['params', '--json'], ['supported']],
+    [['slab', '--json', '--states', '5'], ['policy', 'stats', 'layout']],
+    [['bench', '--quick', '--json'], ['sizes']],
+  ])('%j prints JSON with the documented fields', (args, fields) => {
+    const { status, stdout } = run(args);
+    expect(status).toBe(0);
+    const parsed = JSON.parse(stdout);
+    for (const field of fields) expect(parsed).toHaveProperty(field);
+  });
+
+  it('info --json names the backend and, on a vDSO host, the params', () => {
+    const parsed = JSON.parse(run(['info', '--json']).stdout);
+    expect(['vdso', 'syscall', 'crypto']).toContain(parsed.backend.backend);
+    if (parsed.backend.backend === 'vdso') expect(parsed.params).toMatchObject({ supported: true, mmapFlagNames: expect.stringContaining('MAP_DROPPABLE') });
+  });
+
+  it('symbols lists getrandom and marks it', () => {
+    const { status, stdout } = run(['symbols']);
+    expect(status).toBe(0);
+    if (stdout.includes('getrandom')) expect(stdout).toMatch(/getrandom.*<- getrandom/);
+    const parsed = JSON.parse(run(['symbols', '--json']).stdout);
+    expect(parsed.symbols.length).toBeGreaterThan(0);
+  });
+
+  it.each(['glibc', 'percpu', 'adaptive'])('slab --policy %s draws pages of used and free slots', (policy) => {
+    const { status, stdout } = run(['slab', '--policy', policy, '--states', '30', '--simulated', '--cpus', '64']);
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/│#+\.*│/);
+    expect(stdout).toContain('30 in use');
+  });
+
+  it('bytes 1M writes exactly 1 048 576 bytes', () => {
+    const output = execFileSync(process.execPath, [bin, 'bytes', '1M'], { maxBuffer: 4 << 20 });
+    expect(output.length).toBe(1_048_576);
+    expect(new Set(output).size).toBe(256);
+  });
+
+  it('bytes --hex and --base64 write text of the right length', () => {
+    expect(run(['bytes', '16', '--hex']).stdout.trim()).toMatch(/^[0-9a-f]{32}$/);
+    expect(Buffer.from(run(['bytes', '100000', '--base64']).stdout.trim(), 'base64').length).toBe(100_000);
+  });
+
+  it('bytes 1G | head -c 10 ends fast and cleanly', () => {
+    const started = Date.now();
+    const result = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${bin}" bytes 1G | head -c 10 | wc -c`], { encoding: 'utf8' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.stdout.trim()).toBe('10');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('uuid -n 5 and int 1 6 -n 200 print what they promise', () => {
+    const uuids = run(['uuid', '-n', '5']).stdout.trim().split('\n');
+    expect(uuids).toHaveLength(5);
+    for (const uuid of uuids) expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const values = run(['int', '1', '6', '-n', '200']).stdout.trim().split('\n').map(Number);
+    expect(values).toHaveLength(200);
+    expect(new Set(values)).toEqual(new Set([1, 2, 3, 4, 5, 6]));
+  });
+
+  it('--backend and VGETRANDOM_BACKEND choose the backend', () => {
+    expect(JSON.parse(run(['--backend', 'syscall', 'info', '--json']).stdout).backend.backend).toBe('syscall');
+    expect(JSON.parse(run(['info', '--json'], { VGETRANDOM_BACKEND: 'crypto' }).stdout).backend.backend).toBe('crypto');
+  });
+
+  it('colour only when asked for, and never with NO_COLOR', () => {
+    expect(run(['info'], { FORCE_COLOR: '1' }).stdout).not.toMatch(ESCAPES);
+    const forced = spawnSync(process.execPath, [bin, 'info'], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '1', NO_COLOR: undefined } as NodeJS.ProcessEnv });
+    expect(forced.stdout).toMatch(ESCAPES);
+    expect(run(['tour']).stdout).not.toMatch(ESCAPES);
+  }, 60_000);
+
+  it.each([
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['bytes', '12X'], /'12X' is not a size/],
+    [['bytes'], /missing required argument 'size'/],
+    [['int', 'a', '5'], /min must be an integer/],
+    [['int', '9', '5'], /must not be less than min/],
+    [['uuid', '-n', '0'], /-n must be a safe integer >= 1/],
+    [['slab', '--policy', 'buddy'], /--policy must be glibc, percpu or adaptive/],
+    [['--backend', 'quantum', 'info'], /Allowed choices are vdso, syscall, crypto/],
+    [['bytes', '10', '--hex', '--base64'], /choose one of --hex and --base64/],
+    [['info', '--frob'], /unknown option '--frob'/],
+  ])('%j exits 2 with one clear line and the usage, no stack trace', (args, message) => {
+    const { status, stderr, stdout } = run(args);
+    expect(status).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).toMatch(/usage: vgetrandom/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stdout).toBe('');
+  });
+
+  it('--help for every subcommand exits 0', () => {
+    for (const command of ['tour', 'info', 'symbols', 'params', 'slab', 'bytes', 'uuid', 'int', 'bench']) {
+      const { status, stdout } = run([command, '--help']);
+      expect(status, command).toBe(0);
+      expect(stdout).toContain(`Usage: vgetrandom ${command}`);
+    }
+  });
+});
