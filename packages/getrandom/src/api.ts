@@ -197,7 +197,8 @@ export function createApi(engine: Engine): RandomApi {
 
   function randomUUID(options?: { disableEntropyCache?: boolean }): string {
     if (options !== undefined) {
-      if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+      // As node:crypto's validateObject: null and arrays are not options objects.
+      if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidArgType('options', 'of type object', options);
       const disable = options.disableEntropyCache;
       if (disable !== undefined && typeof disable !== 'boolean') {
         throw invalidArgType('options.disableEntropyCache', 'of type boolean', disable);

@@ -87,6 +87,11 @@ const cases: Array<[string, (api: Loose) => unknown]> = [
   ['randomUUID({ disableEntropyCache: true })', (api) => api.randomUUID({ disableEntropyCache: true })],
   ['randomUUID(1)', (api) => api.randomUUID(1)],
   ['randomUUID(null)', (api) => api.randomUUID(null)],
+  // Found by the facade fuzz target: arrays are not options objects.
+  ['randomUUID([1, 2])', (api) => api.randomUUID([1, 2])],
+  ['randomUUID([])', (api) => api.randomUUID([])],
+  ['randomUUID(() => {})', (api) => api.randomUUID(() => {})],
+  ['randomUUID(new Date())', (api) => api.randomUUID(new Date())],
   ['randomUUID({ disableEntropyCache: 1 })', (api) => api.randomUUID({ disableEntropyCache: 1 })],
   ['getRandomValues()', (api) => api.getRandomValues()],
   ['getRandomValues(1)', (api) => api.getRandomValues(1)],

@@ -5,6 +5,11 @@ import { SlabError } from './errors.js';
 import { findPage } from './page-index.js';
 import { H, LIST_END, SLOT_OWNED, SLOT_UNMAPPED } from './store.js';
 
+// Reused between calls (checks run after every fuzz step): a slot is "seen" when its
+// stamp equals the current call's, so nothing needs clearing or allocating per call.
+let seenStamps = new Uint32Array(1024);
+let stamp = 0;
+
 function broken(message: string): never {
   throw new SlabError('ERR_SLAB_INVARIANT', `invariant broken: ${message}`);
 }
@@ -50,6 +55,7 @@ export function verifyInvariants(allocator: SlabAllocator): void {
 
   // Slots: placement, status, per-chunk free counts.
   let ownedCount = 0;
+  let previousAddress = 0;
   let free = 0;
   const freeByChunk = new Int32Array(chunkCount);
   for (let slot = 0; slot < slotCount; slot += 1) {
@@ -67,14 +73,15 @@ export function verifyInvariants(allocator: SlabAllocator): void {
     const first = store.chunkFirstSlot[chunk]!;
     if (slot < first || slot >= first + store.chunkSlots[chunk]!) broken(`slot ${slot} is outside chunk ${chunk}'s slot range`);
     const address = allocator.slotAddress(slot);
+    const local = slot - first;
     const base = store.chunkBase[chunk]!;
     if (address < base || address + stateSize > base + store.chunkPages[chunk]! * pageSize) broken(`slot ${slot} lies outside chunk ${chunk}`);
     if ((address % pageSize) + stateSize > pageSize) broken(`state at 0x${address.toString(16)} straddles a page`);
     if (address % alignment !== 0) broken(`state at 0x${address.toString(16)} is not ${alignment}-aligned`);
-    const local = slot - first;
-    if (local > 0 && local % statesPerPage !== 0 && address < allocator.slotAddress(slot - 1) + stateSize) {
+    if (local > 0 && local % statesPerPage !== 0 && address < previousAddress + stateSize) {
       broken(`states ${slot - 1} and ${slot} overlap`);
     }
+    previousAddress = address;
     if (allocator.slotAt(address) !== slot) broken(`address 0x${address.toString(16)} does not map back to slot ${slot}`);
     if (owned) ownedCount += 1;
     else {
@@ -91,13 +98,15 @@ export function verifyInvariants(allocator: SlabAllocator): void {
   }
 
   // Free list: each free slot exactly once, linked both ways, nothing owned on it.
-  const seen = new Uint8Array(slotCount);
+  if (seenStamps.length < slotCount) seenStamps = new Uint32Array(Math.max(slotCount, seenStamps.length * 2));
+  stamp = stamp === 0xffffffff ? 1 : stamp + 1;
+  if (stamp === 1) seenStamps.fill(0);
   let listed = 0;
   let previous = -1;
   for (let slot = header[H.freeHead]!; slot >= 0; slot = store.slotNext[slot]!) {
     if (slot >= slotCount) broken(`the free list points at slot ${slot}, past the last slot`);
-    if (seen[slot] === 1) broken(`slot ${slot} is on the free list twice (a cycle)`);
-    seen[slot] = 1;
+    if (seenStamps[slot] === stamp) broken(`slot ${slot} is on the free list twice (a cycle)`);
+    seenStamps[slot] = stamp;
     listed += 1;
     if (store.slotNext[slot]! < LIST_END) broken(`slot ${slot} is on the free list but ${store.slotNext[slot] === SLOT_OWNED ? 'owned' : 'unmapped'}`);
     if (store.slotPrev[slot] !== previous) broken(`slot ${slot}'s prev link is ${store.slotPrev[slot]}, expected ${previous}`);

@@ -1,0 +1,41 @@
+// Findings: what a failed run leaves behind, so anyone can replay it.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type TargetName = 'slab' | 'slab-native' | 'elf' | 'facade' | 'pool';
+
+export interface Finding {
+  readonly target: TargetName;
+  readonly seed: number;
+  /** The broken invariant or unexpected error, in one sentence. */
+  readonly invariant: string;
+  /** Where the state involved was handed out and freed (operation indices), when relevant. */
+  readonly allocationSite?: string;
+  readonly freeSite?: string;
+  /** Everything needed to replay: the target's configuration and its shrunk operations. */
+  readonly input: unknown;
+  readonly foundAt: string;
+  readonly mutant?: string;
+}
+
+export const findingsDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', 'findings');
+
+/** Writes a finding and returns its path. */
+export function writeFinding(finding: Finding, directory = findingsDirectory): string {
+  mkdirSync(directory, { recursive: true });
+  const name = `${finding.target}-${finding.seed}-${Date.now().toString(36)}.json`;
+  const path = join(directory, name);
+  writeFileSync(path, `${JSON.stringify(finding, null, 2)}\n`);
+  return path;
+}
+
+export function readFinding(path: string): Finding {
+  const finding = JSON.parse(readFileSync(path, 'utf8')) as Finding;
+  if (typeof finding?.target !== 'string' || finding.input === undefined) throw new Error(`${path} is not a fuzz finding`);
+  return finding;
+}
+
+export function replayCommand(path: string): string {
+  return `npm run fuzz -- ${''}--replay ${relative(process.cwd(), path) || path}`;
+}

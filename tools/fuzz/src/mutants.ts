@@ -1,0 +1,51 @@
+// Deliberately broken allocators, for proving that the slab target finds real bugs.
+// Each reproduces a mistake a libc allocator for vgetrandom states could make.
+import { SlabAllocator, type SlabOptions } from '@vgetrandom/slab';
+
+export const mutants = {
+  /** Places states back to back across pages: states straddle page boundaries. */
+  'no-straddle-check'(allocator: SlabAllocator) {
+    const { stride } = allocator.geometry;
+    patch(allocator, 'slotAddress', function (this: SlabAllocator, slot: number) {
+      const chunk = this.store.slotChunk[slot]!;
+      return this.store.chunkBase[chunk]! + (slot - this.store.chunkFirstSlot[chunk]!) * stride;
+    });
+  },
+  /** Every seventh free pushes the state onto the free list twice. */
+  'double-push'(allocator: SlabAllocator) {
+    const release = allocator.release.bind(allocator);
+    let frees = 0;
+    patch(allocator, 'release', (slot: number) => {
+      release(slot);
+      if (frees++ % 7 === 3) allocator.store.slotNext[slot] = slot;
+    });
+  },
+  /** Unmaps a reclaimed chunk but keeps its states on the free list. */
+  'metadata-kept-after-reclaim'(allocator: SlabAllocator) {
+    patch(allocator, 'unmapChunk', function (this: SlabAllocator, chunk: number) {
+      const pages = this.store.chunkPages[chunk]!;
+      this.source.unmap({ address: BigInt(this.store.chunkBase[chunk]!), byteLength: pages * this.geometry.pageSize });
+    });
+  },
+  /** Counts one state too many per page. */
+  'per-page-off-by-one'(allocator: SlabAllocator) {
+    Object.defineProperty(allocator, 'geometry', { value: { ...allocator.geometry, statesPerPage: allocator.geometry.statesPerPage + 1 } });
+  },
+} as const;
+
+export type MutantName = keyof typeof mutants;
+
+export function isMutantName(name: string): name is MutantName {
+  return Object.hasOwn(mutants, name);
+}
+
+/** A real allocator, or one broken as `mutant` says. */
+export function createAllocator(options: SlabOptions, mutant?: MutantName): SlabAllocator {
+  const allocator = new SlabAllocator(options);
+  if (mutant) mutants[mutant](allocator);
+  return allocator;
+}
+
+function patch(target: object, method: string, replacement: (...args: never[]) => unknown): void {
+  Object.defineProperty(target, method, { value: replacement, configurable: true, writable: true });
+}

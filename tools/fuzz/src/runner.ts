@@ -1,0 +1,79 @@
+// Runs a target's property with fast-check: a seed, a run count or a time budget,
+// shrinking on failure, and a finding file for the shrunk case.
+import fc from 'fast-check';
+import { type Finding, type TargetName, writeFinding } from './finding.js';
+
+export type Check<T> = (input: T) => { ok: true; operations: number } | { ok: false; operations: number; message: string; allocationSite?: string; freeSite?: string };
+
+export interface RunOptions {
+  readonly seed: number;
+  readonly runs?: number;
+  readonly timeMs?: number;
+  /** Called now and then with running totals (for the progress line). */
+  readonly onProgress?: (progress: Progress) => void;
+  /** Where to write a finding; default tools/fuzz/findings. */
+  readonly findingsDirectory?: string;
+  /** Do not write a finding file (tests of the tool itself). */
+  readonly dryRun?: boolean;
+  readonly mutant?: string;
+}
+
+export interface Progress {
+  readonly runs: number;
+  readonly operations: number;
+  readonly elapsedMs: number;
+  readonly findings: number;
+}
+
+export interface RunSummary extends Progress {
+  readonly target: TargetName;
+  readonly seed: number;
+  readonly operationsPerSecond: number;
+  readonly finding?: Finding & { readonly path?: string };
+}
+
+export function runTarget<T>(target: TargetName, arbitrary: fc.Arbitrary<T>, check: Check<T>, options: RunOptions, describe: (input: T) => unknown = (input) => input): RunSummary {
+  const started = performance.now();
+  let runs = 0;
+  let operations = 0;
+  let lastReport = 0;
+  const report = (findings: number) => {
+    const now = performance.now();
+    if (options.onProgress && now - lastReport > 200) {
+      lastReport = now;
+      options.onProgress({ runs, operations, elapsedMs: now - started, findings });
+    }
+  };
+  const result = fc.check(
+    fc.property(arbitrary, (input) => {
+      const outcome = check(input);
+      runs += 1;
+      operations += outcome.operations;
+      report(0);
+      return outcome.ok;
+    }),
+    {
+      seed: options.seed,
+      numRuns: options.timeMs === undefined ? (options.runs ?? 100) : Number.MAX_SAFE_INTEGER,
+      ...(options.timeMs === undefined ? {} : { interruptAfterTimeLimit: options.timeMs, markInterruptAsFailure: false }),
+    },
+  );
+  const elapsedMs = performance.now() - started;
+  const base = { target, seed: options.seed, runs, operations, elapsedMs, operationsPerSecond: operations / (elapsedMs / 1000) };
+  if (!result.failed || !result.counterexample) return { ...base, findings: 0 };
+  const [shrunk] = result.counterexample as [T];
+  const replayed = check(shrunk);
+  const failure = replayed.ok ? { message: result.errorInstance instanceof Error ? result.errorInstance.message : 'the property failed', allocationSite: undefined, freeSite: undefined } : replayed;
+  const finding: Finding = {
+    target,
+    seed: options.seed,
+    invariant: failure.message,
+    ...(failure.allocationSite ? { allocationSite: failure.allocationSite } : {}),
+    ...(failure.freeSite ? { freeSite: failure.freeSite } : {}),
+    ...(options.mutant ? { mutant: options.mutant } : {}),
+    input: describe(shrunk),
+    foundAt: new Date().toISOString(),
+  };
+  const path = options.dryRun ? undefined : writeFinding(finding, options.findingsDirectory);
+  return { ...base, findings: 1, finding: { ...finding, ...(path ? { path } : {}) } };
+}

@@ -1,0 +1,90 @@
+// A shadow record of every state, independent of the allocator's own bookkeeping (as
+// AssemblyScript's rtrace keeps): it catches duplicate allocations, orphaned frees,
+// overlaps, straddles and states in unmapped memory even when the allocator's
+// checkInvariants() is fooled by the same bug.
+
+export class ShadowViolation extends Error {
+  override readonly name = 'ShadowViolation';
+  constructor(
+    message: string,
+    readonly allocationSite?: string,
+    readonly freeSite?: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Record {
+  held: boolean;
+  allocatedAt: number;
+  freedAt: number | undefined;
+}
+
+export class ShadowRecord {
+  private readonly records = new Map<number, Record>();
+  /** Held addresses by floor(address / stateSize): overlaps are in this bucket or the next. */
+  private readonly buckets = new Map<number, number[]>();
+  private readonly livePages = new Set<number>();
+  held = 0;
+
+  constructor(
+    readonly stateSize: number,
+    readonly pageSize: number,
+  ) {}
+
+  mapped(address: number, byteLength: number): void {
+    for (let page = address; page < address + byteLength; page += this.pageSize) this.livePages.add(page / this.pageSize);
+  }
+
+  unmapped(address: number, byteLength: number): void {
+    for (let page = address; page < address + byteLength; page += this.pageSize) this.livePages.delete(page / this.pageSize);
+  }
+
+  allocated(address: number, operation: number): void {
+    const known = this.records.get(address);
+    if (known?.held) {
+      throw new ShadowViolation(`duplicate allocation: 0x${address.toString(16)} handed out while still held`, `operation ${known.allocatedAt}`, known.freedAt === undefined ? undefined : `operation ${known.freedAt}`);
+    }
+    const offset = address % this.pageSize;
+    if (offset + this.stateSize > this.pageSize) {
+      throw new ShadowViolation(`straddle: the state at 0x${address.toString(16)} crosses a page boundary (offset ${offset} + ${this.stateSize} > ${this.pageSize})`, `operation ${operation}`);
+    }
+    if (!this.livePages.has(Math.floor(address / this.pageSize))) {
+      throw new ShadowViolation(`state 0x${address.toString(16)} is in memory that is not mapped`, `operation ${operation}`, known?.freedAt === undefined ? undefined : `operation ${known.freedAt}`);
+    }
+    const bucket = Math.floor(address / this.stateSize);
+    for (const neighbour of [bucket - 1, bucket, bucket + 1]) {
+      for (const other of this.buckets.get(neighbour) ?? []) {
+        if (Math.abs(other - address) < this.stateSize) {
+          throw new ShadowViolation(`overlap: 0x${address.toString(16)} and 0x${other.toString(16)} are closer than a state`, `operation ${this.records.get(other)!.allocatedAt}`);
+        }
+      }
+    }
+    this.records.set(address, { held: true, allocatedAt: operation, freedAt: undefined });
+    const list = this.buckets.get(bucket);
+    if (list) list.push(address);
+    else this.buckets.set(bucket, [address]);
+    this.held += 1;
+  }
+
+  /** The allocator accepted a free of `address`. */
+  freed(address: number, operation: number): void {
+    const known = this.records.get(address);
+    if (!known?.held) {
+      throw new ShadowViolation(
+        `orphaned free: the allocator accepted 0x${address.toString(16)}, which is not held`,
+        known ? `operation ${known.allocatedAt}` : undefined,
+        known?.freedAt === undefined ? undefined : `operation ${known.freedAt}`,
+      );
+    }
+    known.held = false;
+    known.freedAt = operation;
+    const bucket = this.buckets.get(Math.floor(address / this.stateSize))!;
+    bucket.splice(bucket.indexOf(address), 1);
+    this.held -= 1;
+  }
+
+  isHeld(address: number): boolean {
+    return this.records.get(address)?.held === true;
+  }
+}

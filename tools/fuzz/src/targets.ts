@@ -1,0 +1,107 @@
+// Every target by name, the facade across several workers, and replay of findings.
+import { Worker } from 'node:worker_threads';
+import { builtWorker } from './built.js';
+import type { Finding, TargetName } from './finding.js';
+import { writeFinding } from './finding.js';
+import { type MutantName } from './mutants.js';
+import { nativeHooks } from './native.js';
+import { type Progress, type RunSummary, runTarget } from './runner.js';
+import { type ElfCase, checkElf, elfArbitrary } from './targets/elf.js';
+import { type Call, checkFacade } from './targets/facade.js';
+import { runPool } from './targets/pool.js';
+import { type SlabCase, caseArbitrary, runSlabCase } from './targets/slab.js';
+
+export interface TargetOptions {
+  readonly seed: number;
+  readonly runs?: number;
+  readonly timeMs?: number;
+  readonly mutant?: MutantName;
+  readonly workers?: number;
+  readonly onProgress?: (progress: Progress) => void;
+  readonly dryRun?: boolean;
+  readonly findingsDirectory?: string;
+}
+
+export class TargetUnavailable extends Error {
+  override readonly name = 'TargetUnavailable';
+}
+
+export async function runNamedTarget(target: TargetName, options: TargetOptions): Promise<RunSummary> {
+  const common = { seed: options.seed, runs: options.runs, timeMs: options.timeMs, onProgress: options.onProgress, dryRun: options.dryRun, findingsDirectory: options.findingsDirectory };
+  switch (target) {
+    case 'slab':
+      return runTarget<SlabCase>('slab', caseArbitrary(), (input) => runSlabCase(input, { mutant: options.mutant }), { ...common, mutant: options.mutant });
+    case 'slab-native': {
+      const hooks = nativeHooks();
+      if (typeof hooks === 'string') throw new TargetUnavailable(`slab-native ${hooks}`);
+      return runTarget<SlabCase>('slab-native', caseArbitrary(true, 60), (input) => runSlabCase(input, { native: hooks }), common);
+    }
+    case 'elf':
+      return runTarget<ElfCase>('elf', elfArbitrary(), checkElf, common);
+    case 'facade':
+      return runFacadeWorkers({ ...options, workers: options.workers ?? 4 });
+    case 'pool': {
+      const hooks = nativeHooks();
+      if (typeof hooks === 'string') throw new TargetUnavailable(`pool ${hooks}`);
+      return runPool({ seed: options.seed, workers: options.runs ?? 2000, onProgress: options.onProgress, dryRun: options.dryRun, findingsDirectory: options.findingsDirectory });
+    }
+  }
+}
+
+/** Several workers fuzz the facade at once; their 16-byte outputs must never repeat. */
+export async function runFacadeWorkers(options: TargetOptions & { workers: number }): Promise<RunSummary> {
+  const started = performance.now();
+  const perWorkerRuns = options.runs === undefined ? undefined : Math.max(1, Math.ceil(options.runs / options.workers));
+  const results = await Promise.all(
+    Array.from({ length: options.workers }, (_, index) => {
+      const worker = new Worker(builtWorker('facade-worker.js'), { workerData: { seed: options.seed + index, runs: perWorkerRuns, timeMs: options.timeMs } });
+      return new Promise<{ summary: RunSummary; outputs: string[] }>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+    }),
+  );
+  const runs = results.reduce((total, result) => total + result.summary.runs, 0);
+  const operations = results.reduce((total, result) => total + result.summary.operations, 0);
+  const elapsedMs = performance.now() - started;
+  const base = { target: 'facade' as const, seed: options.seed, runs, operations, elapsedMs, operationsPerSecond: operations / (elapsedMs / 1000) };
+  const failed = results.find((result) => result.summary.finding)?.summary.finding;
+  const seen = new Set<string>();
+  let repeated: string | undefined;
+  for (const output of results.flatMap((result) => result.outputs)) {
+    if (seen.has(output)) repeated ??= output;
+    seen.add(output);
+  }
+  const finding: Finding | undefined =
+    failed ?? (repeated ? { target: 'facade', seed: options.seed, invariant: `the 16-byte output ${repeated} appeared in two workers`, input: [], foundAt: new Date().toISOString() } : undefined);
+  if (!finding) return { ...base, findings: 0 };
+  const path = options.dryRun ? undefined : writeFinding(finding, options.findingsDirectory);
+  return { ...base, findings: 1, finding: { ...finding, ...(path ? { path } : {}) } };
+}
+
+export type ReplayResult = { readonly reproduced: false } | { readonly reproduced: true; readonly message: string };
+
+/** Replays a finding. Against the real code by default, or against the mutant it names. */
+export async function replay(finding: Finding, options: { againstMutant?: boolean } = {}): Promise<ReplayResult> {
+  const outcome = await (async () => {
+    switch (finding.target) {
+      case 'slab':
+        return runSlabCase(finding.input as SlabCase, { mutant: options.againstMutant ? (finding.mutant as MutantName) : undefined });
+      case 'slab-native': {
+        const hooks = nativeHooks();
+        if (typeof hooks === 'string') throw new TargetUnavailable(`slab-native ${hooks}`);
+        return runSlabCase(finding.input as SlabCase, { native: hooks });
+      }
+      case 'elf':
+        return checkElf(finding.input as ElfCase);
+      case 'facade':
+        return checkFacade(new Set())(finding.input as Call[]);
+      case 'pool': {
+        const input = finding.input as { workers: number; seed: number };
+        const summary = await runPool({ seed: input.seed, workers: input.workers, dryRun: true });
+        return summary.finding ? { ok: false as const, operations: 0, message: summary.finding.invariant } : { ok: true as const, operations: 0 };
+      }
+    }
+  })();
+  return outcome.ok ? { reproduced: false } : { reproduced: true, message: outcome.message };
+}

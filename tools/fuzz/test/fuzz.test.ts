@@ -1,0 +1,101 @@
+// The fuzz tool itself: every pure target runs a bounded smoke, every broken allocator
+// is caught, findings replay, and the shadow record is a sound oracle on its own.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { findingsDirectory, readFinding } from '../src/finding.js';
+import { type MutantName, mutants } from '../src/mutants.js';
+import { runTarget } from '../src/runner.js';
+import { ShadowRecord, ShadowViolation } from '../src/shadow.js';
+import { checkElf, elfArbitrary } from '../src/targets/elf.js';
+import { type SlabCase, caseArbitrary, runSlabCase } from '../src/targets/slab.js';
+import { replay } from '../src/targets.js';
+
+const SEED = 20261129;
+
+describe('smoke runs of the pure targets', () => {
+  it('slab: 600 random configurations and sequences, no findings', () => {
+    const summary = runTarget<SlabCase>('slab', caseArbitrary(), (input) => runSlabCase(input), { seed: SEED, runs: 600, dryRun: true });
+    expect(summary.finding).toBeUndefined();
+    expect(summary.runs).toBe(600);
+    // Throughput is printed, not asserted: it depends on the machine and its load.
+    console.log(`slab smoke: ${summary.operations} operations, ${Math.round(summary.operationsPerSecond)} ops/s`);
+  }, 30_000);
+
+  it('elf: only VdsoParseError or a sound result, within the time bound', () => {
+    const summary = runTarget('elf', elfArbitrary(), checkElf, { seed: SEED, runs: 20_000, dryRun: true });
+    expect(summary.finding).toBeUndefined();
+    expect(summary.runs).toBe(20_000);
+  }, 30_000);
+});
+
+describe('the slab target finds real bugs', () => {
+  it.each(Object.keys(mutants) as MutantName[])('catches the %s mutant within the smoke budget (600 runs), and the case replays', async (mutant) => {
+    const summary = runTarget<SlabCase>('slab', caseArbitrary(), (input) => runSlabCase(input, { mutant }), { seed: SEED, runs: 600, dryRun: true, mutant });
+    expect(summary.finding, `${mutant} was not caught`).toBeDefined();
+    const finding = summary.finding!;
+    // Shrunk to a handful of operations.
+    expect((finding.input as SlabCase).ops.length).toBeLessThanOrEqual(5);
+    expect(await replay(finding, { againstMutant: true })).toMatchObject({ reproduced: true });
+    expect(await replay(finding)).toEqual({ reproduced: false });
+  }, 30_000);
+
+  it.each(Object.keys(mutants) as MutantName[])('the shadow record alone (no checkInvariants) catches %s', (mutant) => {
+    const result = fc.check(
+      fc.property(caseArbitrary(), (input) => runSlabCase(input, { mutant, invariants: false }).ok),
+      { seed: SEED, numRuns: 2000 },
+    );
+    expect(result.failed, `${mutant} escaped the shadow record`).toBe(true);
+  }, 30_000);
+});
+
+describe('committed findings are regression tests', () => {
+  const files = readdirSync(findingsDirectory).filter((name) => name.endsWith('.json'));
+
+  it('there are committed findings', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  it.each(files.filter((name) => !name.startsWith('slab-native') && !name.startsWith('pool')))('%s replays clean against the real code', async (name) => {
+    const finding = readFinding(join(findingsDirectory, name));
+    expect(await replay(finding)).toEqual({ reproduced: false });
+    if (finding.mutant) expect(await replay(finding, { againstMutant: true })).toMatchObject({ reproduced: true });
+  });
+});
+
+describe('ShadowRecord', () => {
+  const shadow = () => {
+    const record = new ShadowRecord(144, 4096);
+    record.mapped(0x10000, 8192);
+    return record;
+  };
+  const violation = (action: () => void) => {
+    try {
+      action();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ShadowViolation);
+      return error as ShadowViolation;
+    }
+    throw new Error('no violation');
+  };
+
+  it('reports a duplicate allocation with its allocation and free sites', () => {
+    const record = shadow();
+    record.allocated(0x10000, 1);
+    record.freed(0x10000, 2);
+    record.allocated(0x10000, 3);
+    const found = violation(() => record.allocated(0x10000, 4));
+    expect(found.message).toMatch(/duplicate allocation/);
+    expect([found.allocationSite, found.freeSite]).toEqual(['operation 3', undefined]);
+  });
+
+  it.each([
+    ['overlap', (record: ShadowRecord) => { record.allocated(0x10000, 1); record.allocated(0x10040, 2); }, /overlap/],
+    ['straddle', (record: ShadowRecord) => record.allocated(0x10000 + 4096 - 64, 1), /straddle/],
+    ['unmapped memory', (record: ShadowRecord) => record.allocated(0x40000, 1), /not mapped/],
+    ['orphaned free', (record: ShadowRecord) => record.freed(0x10000, 1), /orphaned free/],
+  ])('reports %s', (_label, action, message) => {
+    expect(violation(() => action(shadow())).message).toMatch(message);
+  });
+});
