@@ -16,6 +16,7 @@ const ASYNC_CHUNK = 1 << 20;
 type Callback<T> = (error: Error | null, value: T) => void;
 type AnyBuffer = ArrayBufferView | ArrayBuffer | SharedArrayBuffer;
 
+/** Every public function, bound to one engine. */
 export interface RandomApi {
   getrandom(view: ArrayBufferView, flags?: number): number;
   backendInfo(): BackendInfo;
@@ -87,6 +88,7 @@ function checkCallback(callback: unknown): asserts callback is (...args: never[]
   if (typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
 }
 
+/** The public functions over `engine` (the package exports the ones over its default engine). */
 export function createApi(engine: Engine): RandomApi {
   // Scratch space for randomInt and randomUUID, wiped before each returns.
   const scratch = new Uint8Array(16);

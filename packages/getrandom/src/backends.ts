@@ -5,6 +5,7 @@ import { randomFillSync as cryptoRandomFillSync } from 'node:crypto';
 import type { VgetrandomFunction } from '@vgetrandom/params';
 import { type Address, SysError } from '@vgetrandom/sys';
 
+/** The three ways to fill bytes. */
 export type BackendName = 'vdso' | 'syscall' | 'crypto';
 
 export interface Backend {

@@ -12,8 +12,10 @@ import { type Address, type NativeAvailability, errnoName, getrandomSyscall, nat
 import { type Backend, type BackendName, type SyscallFunction, cryptoBackend, syscallBackend, vdsoBackend } from './backends.js';
 import { GetrandomError } from './errors.js';
 
+/** What VGETRANDOM_BACKEND (or `environment.backend`) asks for. */
 export type BackendRequest = 'auto' | BackendName;
 
+/** A backend that was skipped, and why. */
 export interface Fallback {
   /** The backend that was skipped. */
   readonly backend: 'vdso' | 'syscall';
@@ -22,6 +24,7 @@ export interface Fallback {
   readonly detail: string;
 }
 
+/** What backendInfo() reports. */
 export interface BackendInfo {
   readonly backend: BackendName;
   readonly requested: BackendRequest;
@@ -55,6 +58,7 @@ export interface EngineEnvironment {
   readonly onWorker?: boolean;
 }
 
+/** Backend selection, per-thread state and complete fills, behind every public function. */
 export interface Engine {
   /** Fills the first `length` bytes of `view` completely. @throws GetrandomError */
   fill(view: ArrayBufferView, length: number, flags: number): void;
@@ -86,6 +90,10 @@ export function setDefaultPool(factory: (stateSize: number, source: PageSource) 
   defaultPool = factory;
 }
 
+/**
+ * An engine: picks its backend at first use, never at creation.
+ * Its fill() throws GetrandomError ERR_INVALID_BACKEND, ERR_BACKEND_UNAVAILABLE, EAGAIN, EINVAL, EIO.
+ */
 export function createEngine(environment: EngineEnvironment = {}): Engine {
   const requestedRaw = environment.backend ?? process.env['VGETRANDOM_BACKEND'] ?? 'auto';
   let backend: Backend | undefined;

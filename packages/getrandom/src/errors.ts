@@ -3,8 +3,10 @@
 // the same input: TypeError/RangeError with Node's `code`, DOMException for Web Crypto.
 import { inspect } from 'node:util';
 
+/** getrandom(2)'s errno names, or our own `ERR_*` codes. */
 export type GetrandomErrorCode = 'EINVAL' | 'EAGAIN' | 'EFAULT' | 'EINTR' | 'ERR_BACKEND_UNAVAILABLE' | 'ERR_INVALID_BACKEND' | string;
 
+/** An error of getrandom() itself: `code` is the errno name getrandom(2) would give, or ours. */
 export class GetrandomError extends Error {
   override readonly name = 'GetrandomError';
   /** An errno name (`'EINVAL'`, `'EAGAIN'`) or one of our `ERR_*` codes. */

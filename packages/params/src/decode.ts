@@ -7,9 +7,11 @@
 //          12  u32 reserved[13]           zero today
 import { ParamsError } from './errors.js';
 
+/** Bytes in `struct vgetrandom_opaque_params`. */
 export const OPAQUE_PARAMS_SIZE = 64;
 const RESERVED_WORDS = 13;
 
+/** The decoded `struct vgetrandom_opaque_params`. */
 export interface OpaqueParams {
   /** Bytes in one per-thread state; pass exactly this as opaque_len. */
   readonly sizeOfOpaqueState: number;
@@ -20,8 +22,10 @@ export interface OpaqueParams {
   readonly reserved: readonly number[];
 }
 
+/** Which validation rule the params failed. */
 export type InvalidParamsCheck = 'return-value' | 'size-zero' | 'size-exceeds-page' | 'prot-not-read-write';
 
+/** The verdict of validateOpaqueParams(). */
 export type ParamsValidation =
   | { readonly valid: true; readonly warnings: readonly string[] }
   | { readonly valid: false; readonly check: InvalidParamsCheck; readonly message: string };

@@ -26,12 +26,14 @@ export type VgetrandomFunction = (
   opaqueLength: number | bigint,
 ) => number | bigint;
 
+/** The resolved vDSO function: where it is, which symbol, and the decoded callable. */
 export interface VgetrandomBinding {
   readonly address: Address;
   readonly symbol: GetrandomSymbol;
   readonly call: VgetrandomFunction;
 }
 
+/** Why vDSO getrandom cannot be used here; each means "use the syscall". */
 export type UnsupportedReason =
   | 'unsupported-platform'
   | 'unsupported-arch'
@@ -41,6 +43,7 @@ export type UnsupportedReason =
   | 'query-failed'
   | 'invalid-params';
 
+/** The outcome of discovery on a host that cannot use vDSO getrandom. */
 export interface ParamsUnsupported {
   readonly supported: false;
   readonly reason: UnsupportedReason;
@@ -52,6 +55,7 @@ export interface ParamsUnsupported {
   readonly check?: InvalidParamsCheck;
 }
 
+/** The outcome of discoverParams(): the params and the binding, or the reason there are none. */
 export type ParamsDiscovery =
   | {
       readonly supported: true;

@@ -3,6 +3,7 @@
 
 export type ParamsErrorCode = 'ERR_PARAMS_TRUNCATED';
 
+/** Misuse of the pure decoder, with a stable `code`. */
 export class ParamsError extends Error {
   override readonly name = 'ParamsError';
   readonly code: ParamsErrorCode;

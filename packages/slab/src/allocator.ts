@@ -22,6 +22,13 @@ const MAX_SAFE_ADDRESS_BIG = BigInt(MAX_SAFE_ADDRESS);
 const NOT_MAPPED = -1;
 const NOT_A_STATE = -2;
 
+/**
+ * The page-respecting slab allocator for vgetrandom states. One allocator serves one
+ * thread; see SharedSlabPool for one pool shared by many.
+ * @throws SlabError ERR_SLAB_STATE_TOO_LARGE, ERR_SLAB_INVALID_OPTION (constructor);
+ *   ERR_SLAB_DOUBLE_FREE, ERR_SLAB_FOREIGN, ERR_SLAB_MISALIGNED, ERR_SLAB_DISPOSED (free);
+ *   ERR_SLAB_INVARIANT (checkInvariants).
+ */
 export class SlabAllocator implements Disposable {
   readonly geometry: Geometry;
   readonly policy: GrowthPolicy;
@@ -124,13 +131,24 @@ export class SlabAllocator implements Disposable {
     if (store.slotNext[slot] !== SLOT_OWNED) {
       throw new SlabError('ERR_SLAB_DOUBLE_FREE', `state 0x${this.slotAddress(slot).toString(16)} (slot ${slot}) is already free`);
     }
+    this.freeSlot(slot, typeof state === 'bigint' ? undefined : state);
+  }
+
+  /** @internal Frees an owned slot found by the caller; reclaims its chunk if now due. */
+  freeSlot(slot: number, handle?: StateHandle): void {
+    const store = this.store;
     this.release(slot);
-    this.hooks?.onFree?.(typeof state === 'bigint' ? { address: state, index: slot } : state);
+    if (this.hooks?.onFree) this.hooks.onFree(handle ?? { address: BigInt(this.slotAddress(slot)), index: slot });
     const chunk = store.slotChunk[slot]!;
     if (store.chunkFree[chunk] === store.chunkSlots[chunk]) {
       store.header[H.emptyChunks]! += 1;
       if (this.keepEmpty !== false && store.header[H.emptyChunks]! > this.keepEmpty) this.unmapChunk(chunk);
     }
+  }
+
+  /** @internal The slot a handle names (its index when still valid, else by address). */
+  slotOf(state: StateHandle | bigint): number {
+    return typeof state === 'bigint' ? this.slotOfAddress(state) : this.slotOfHandle(state);
   }
 
   /** Counts, bytes and waste. @throws SlabError ERR_SLAB_DISPOSED after dispose(). */

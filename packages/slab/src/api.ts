@@ -6,6 +6,7 @@ export interface Region {
   readonly byteLength: number;
 }
 
+/** What PageSource.map() returns: a region, or why there is none. */
 export type MapResult = { readonly ok: true; readonly region: Region } | { readonly ok: false; readonly reason: string };
 
 /**
@@ -40,11 +41,13 @@ export interface StateHandle {
  */
 export type GrowthPolicy = 'glibc' | 'percpu' | 'adaptive';
 
+/** How many fully free chunks stay mapped before more are unmapped. */
 export interface ReclaimOptions {
   /** Fully free chunks kept mapped before more are unmapped (hysteresis). Default 1. */
   readonly keepEmpty?: number;
 }
 
+/** Observers of every map, unmap, allocate and free (the fuzzer and the demo use them). */
 export interface SlabHooks {
   onMap?(region: Region): void;
   onUnmap?(region: Region): void;
@@ -52,6 +55,7 @@ export interface SlabHooks {
   onFree?(handle: StateHandle): void;
 }
 
+/** Options of SlabAllocator; defaults for page size, alignment and CPUs come from the source. */
 export interface SlabOptions {
   /** Bytes in one state (`sizeOfOpaqueState`). MUST be 1..pageSize. */
   readonly stateSize: number;
@@ -72,6 +76,7 @@ export interface SlabOptions {
   readonly hooks?: SlabHooks;
 }
 
+/** Counts, bytes and waste, from stats(). */
 export interface SlabStats {
   readonly mappedBytes: number;
   readonly chunks: number;
@@ -94,18 +99,21 @@ export interface SlabStats {
   readonly lastMapFailure: string | undefined;
 }
 
+/** One page of a chunk, from layout(). */
 export interface PageLayout {
   readonly address: bigint;
   /** One entry a slot, in address order. */
   readonly slots: ReadonlyArray<'used' | 'free'>;
 }
 
+/** One mapped chunk, from layout(). */
 export interface ChunkLayout {
   readonly address: bigint;
   readonly byteLength: number;
   readonly pages: readonly PageLayout[];
 }
 
+/** Every mapped chunk, page by page, from layout(). */
 export interface SlabLayout {
   readonly stateSize: number;
   readonly stride: number;

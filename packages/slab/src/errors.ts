@@ -11,6 +11,7 @@ export type SlabErrorCode =
   | 'ERR_SLAB_INVARIANT'
   | 'ERR_SLAB_UNMAP_FAILED';
 
+/** Misuse of an allocator or pool, with a stable `code` (`ERR_SLAB_*`). A throwing call changes nothing. */
 export class SlabError extends Error {
   override readonly name = 'SlabError';
   readonly code: SlabErrorCode;

@@ -13,6 +13,7 @@
 import type { GrowthPolicy } from './api.js';
 import { SlabError } from './errors.js';
 
+/** Where states sit: size, page, alignment, stride and states a page. */
 export interface Geometry {
   readonly stateSize: number;
   readonly pageSize: number;

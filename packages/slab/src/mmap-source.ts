@@ -3,6 +3,7 @@
 import { SysError, cacheLineSize, mmap, munmap, onlineCpus, pageSize, toAddress } from '@vgetrandom/sys';
 import type { MapResult, PageSource, Region } from './api.js';
 
+/** The prot and flags the kernel asked for, from discoverParams(). */
 export interface MmapPageSourceOptions {
   /** `mmapProt` from the opaque params. */
   readonly mmapProt: number;
@@ -10,6 +11,11 @@ export interface MmapPageSourceOptions {
   readonly mmapFlags: number;
 }
 
+/**
+ * Real memory: mmap with exactly the kernel's prot and flags (MAP_DROPPABLE).
+ * A refused mmap is a `{ ok: false }` result, never an exception.
+ * @throws SysError off Linux or without koffi (constructor).
+ */
 export class MmapPageSource implements PageSource {
   readonly pageSize: number;
   readonly cacheLineSize: number;

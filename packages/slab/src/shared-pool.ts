@@ -13,7 +13,7 @@
 import { SlabAllocator } from './allocator.js';
 import type { PageSource, SlabOptions, SlabStats, StateHandle } from './api.js';
 import { SlabError } from './errors.js';
-import { type SharedStoreDescriptor, SharedStore } from './shared-store.js';
+import { LOCK_HOLDER, LOCK_WAITERS, type SharedStoreDescriptor, SharedStore } from './shared-store.js';
 import { H, SLOT_OWNED } from './store.js';
 
 /** Who a thread is, and whether a thread is still alive: from the kernel, or simulated. */
@@ -24,6 +24,7 @@ export interface ThreadIdentity {
   isAlive(tid: number, start?: number): boolean;
 }
 
+/** Options of SharedSlabPool: the allocator's, plus who threads are. */
 export interface SharedPoolOptions extends SlabOptions {
   readonly identity: ThreadIdentity;
   /** How long a waiter sleeps before checking whether the lock holder died. Default 20 ms. */
@@ -39,8 +40,15 @@ export interface SharedPoolDescriptor {
 // Header words the pool keeps for itself (the allocator uses 0..12).
 const H_STATE_SIZE = 13;
 const H_REPAIRS = 14;
-const SPINS_BEFORE_WAIT = 64;
+const SPINS_BEFORE_WAIT = 2000;
+/** Written by the backoff loop so the JIT cannot drop it. */
+let spinSink = 0;
 
+/**
+ * One pool of states for every thread of a process, in SharedArrayBuffers.
+ * @throws SlabError ERR_SLAB_INVALID_OPTION (attach to a foreign pool or another state size),
+ *   ERR_SLAB_DOUBLE_FREE / ERR_SLAB_FOREIGN / ERR_SLAB_MISALIGNED (release), ERR_SLAB_INVARIANT (checkInvariants).
+ */
 export class SharedSlabPool {
   readonly slab: SlabAllocator;
   private readonly store: SharedStore;
@@ -120,13 +128,13 @@ export class SharedSlabPool {
   release(handle: StateHandle): void {
     this.lock(this.me().tid);
     try {
-      const slot = this.slab.slotOfAddress(handle.address);
+      const slot = this.slab.slotOf(handle);
       if (this.store.slotNext[slot] !== SLOT_OWNED) {
         throw new SlabError('ERR_SLAB_DOUBLE_FREE', `state 0x${handle.address.toString(16)} is already free`);
       }
       // Owner first: from here a repair would treat the slot as free.
       this.store.ownerTid[slot] = 0;
-      this.slab.free(handle.address);
+      this.slab.freeSlot(slot, handle);
     } finally {
       this.unlock();
     }
@@ -155,7 +163,7 @@ export class SharedSlabPool {
       // Only if the owner is still the dead thread we checked.
       if (this.store.ownerTid[slot] !== tid || this.store.ownerStart[slot] !== start || this.store.slotNext[slot] !== SLOT_OWNED) continue;
       this.store.ownerTid[slot] = 0;
-      this.slab.free(BigInt(this.slab.slotAddress(slot)));
+      this.slab.freeSlot(slot);
       reclaimed += 1;
     }
     this.unlock();
@@ -191,9 +199,11 @@ export class SharedSlabPool {
 
   /** States owned by `tid` (any start time). */
   ownedBy(tid: number): number {
+    this.lock(this.me().tid);
     let count = 0;
     const slots = this.store.header[H.slotCount]!;
     for (let slot = 0; slot < slots; slot += 1) if (this.store.ownerTid[slot] === tid) count += 1;
+    this.unlock();
     return count;
   }
 
@@ -204,26 +214,39 @@ export class SharedSlabPool {
 
   private lock(tid: number): void {
     const word = this.store.lock;
+    let backoff = 4;
     for (let spins = 0; ; spins += 1) {
-      const holder = Atomics.compareExchange(word, 0, 0, tid);
-      if (holder === 0) return;
+      const holder = Atomics.compareExchange(word, LOCK_HOLDER, 0, tid);
+      if (holder === 0) break;
       if (holder === tid) throw new SlabError('ERR_SLAB_INVARIANT', 'the shared pool lock is not re-entrant');
-      if (spins < SPINS_BEFORE_WAIT) continue;
-      if (Atomics.wait(word, 0, holder, this.lockCheckMs) === 'timed-out' && !this.identity.isAlive(holder)) {
+      if (spins < SPINS_BEFORE_WAIT) {
+        // Back off a little so the holder keeps its cache lines and finishes sooner.
+        backoff = Math.min(backoff * 2, 256);
+        for (let pause = (Math.random() * backoff) | 0; pause > 0; pause -= 1) spinSink += pause;
+        continue;
+      }
+      Atomics.add(word, LOCK_WAITERS, 1);
+      const outcome = Atomics.wait(word, LOCK_HOLDER, holder, this.lockCheckMs);
+      Atomics.sub(word, LOCK_WAITERS, 1);
+      if (outcome === 'timed-out' && !this.identity.isAlive(holder)) {
         // The holder died inside a critical section: take over, then rebuild what it
         // may have left half-done from the ownership records.
-        if (Atomics.compareExchange(word, 0, holder, tid) === holder) {
+        if (Atomics.compareExchange(word, LOCK_HOLDER, holder, tid) === holder) {
+          this.store.refresh();
           this.slab.rebuildDerived((slot) => this.store.ownerTid[slot] !== 0);
           this.store.header[H_REPAIRS]! += 1;
           return;
         }
       }
     }
+    // Another thread may have grown the metadata since this one last held the lock.
+    this.store.refresh();
   }
 
   private unlock(): void {
-    Atomics.store(this.store.lock, 0, 0);
-    Atomics.notify(this.store.lock, 0, 1);
+    const word = this.store.lock;
+    Atomics.store(word, LOCK_HOLDER, 0);
+    if (Atomics.load(word, LOCK_WAITERS) > 0) Atomics.notify(word, LOCK_HOLDER, 1);
   }
 
   private unlockIf(condition: boolean): void {

@@ -4,6 +4,7 @@ import type { MapResult, PageSource, Region } from './api.js';
 import { SlabError } from './errors.js';
 import { isPowerOfTwo } from './geometry.js';
 
+/** Options of SimulatedPageSource. */
 export interface SimulatedPageSourceOptions {
   /** Default 4096. MUST be a power of 2. */
   readonly pageSize?: number;
@@ -19,6 +20,10 @@ export interface SimulatedPageSourceOptions {
   readonly guardPages?: number;
 }
 
+/**
+ * Fake page-aligned memory for tests, study and fuzzing: nothing is mapped.
+ * @throws SlabError ERR_SLAB_INVALID_OPTION (bad page size or base), ERR_SLAB_FOREIGN (unmap of a region it never mapped).
+ */
 export class SimulatedPageSource implements PageSource {
   readonly pageSize: number;
   readonly cacheLineSize: number;

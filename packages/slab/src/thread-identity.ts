@@ -20,6 +20,7 @@ export function threadStartTime(tid: number): number | undefined {
   return Number.isFinite(start) ? start : undefined;
 }
 
+/** Thread identity from the kernel: gettid() and /proc start times. */
 export const kernelThreadIdentity: ThreadIdentity = {
   current() {
     const tid = gettid();

@@ -2,12 +2,14 @@
 // name as `code` (EINVAL, EPERM, ...); problems of our own use ERR_* codes.
 import { constants } from 'node:os';
 
+/** An errno name, or one of our own codes. */
 export type SysErrorCode =
   | 'ERR_UNSUPPORTED_PLATFORM'
   | 'ERR_NATIVE_UNAVAILABLE'
   | 'ERR_INVALID_ARGUMENT'
   | string;
 
+/** A failed libc call (`code` = errno name) or a host that cannot make native calls. */
 export class SysError extends Error {
   override readonly name = 'SysError';
   /** An errno name such as `'EINVAL'`, or one of our `ERR_*` codes. */

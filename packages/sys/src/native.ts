@@ -9,6 +9,7 @@ type LibraryHandle = ReturnType<Koffi['load']>;
 /** A function declared through koffi; call it like a JS function. */
 export type NativeFunction = ((...args: any[]) => any) & { readonly info?: unknown };
 
+/** Whether native calls can work here, and if not, why. */
 export type NativeAvailability =
   | { readonly available: true }
   | { readonly available: false; readonly code: 'ERR_UNSUPPORTED_PLATFORM' | 'ERR_NATIVE_UNAVAILABLE'; readonly reason: string };

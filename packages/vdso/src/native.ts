@@ -3,6 +3,7 @@
 import { AT_SYSINFO_EHDR, type Address, getauxval, readMemory, toAddress } from '@vgetrandom/sys';
 import { type VdsoImage, parseVdso, vdsoImageLength } from './parse.js';
 
+/** This process's vDSO as mapped: where, how long, its bytes and their parse. */
 export interface LiveVdso {
   /** Where the kernel mapped the vDSO in this process. */
   readonly base: Address;

@@ -63,6 +63,7 @@ export interface VdsoSymbol {
   readonly index: number;
 }
 
+/** What kind of image was parsed, and how its symbols are found. */
 export interface VdsoImageInfo {
   readonly elfClass: 32 | 64;
   readonly littleEndian: boolean;
@@ -77,6 +78,7 @@ export interface VdsoImageInfo {
   readonly symbolCount: number;
 }
 
+/** Options for parseVdso(). */
 export interface ParseOptions {
   /** Bytes per DT_HASH entry; default 8 for 64-bit s390 images, else 4. */
   readonly hashEntrySize?: 4 | 8;
@@ -128,6 +130,10 @@ export function vdsoImageLength(bytes: Uint8Array | DataView): number {
   return extent;
 }
 
+/**
+ * A parsed vDSO image: `info`, `lookup(name, version?)`, `symbols()`.
+ * @throws VdsoParseError from the constructor and from lookups that walk corrupt tables.
+ */
 export class VdsoImage {
   readonly info: VdsoImageInfo;
   private readonly reader: ByteReader;

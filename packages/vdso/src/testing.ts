@@ -34,6 +34,7 @@ import {
   layout64,
 } from './layout.js';
 
+/** One symbol of a synthetic image. */
 export interface SyntheticSymbol {
   readonly name: string;
   readonly type?: 'func' | 'notype' | 'object';
@@ -45,6 +46,7 @@ export interface SyntheticSymbol {
   readonly defined?: boolean;
 }
 
+/** The shape of a synthetic image: class, byte order, hash tables, versions, symbols. */
 export interface SyntheticVdsoOptions {
   readonly elfClass?: 32 | 64;
   readonly littleEndian?: boolean;
@@ -63,6 +65,7 @@ export interface SyntheticVdsoOptions {
   readonly symbols: readonly SyntheticSymbol[];
 }
 
+/** A synthetic image and what a correct parser must find in it. */
 export interface SyntheticVdso {
   readonly bytes: Uint8Array;
   /** st_value of each defined, exported symbol (func/notype, global/weak), by name. */

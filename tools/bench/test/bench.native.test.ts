@@ -1,0 +1,34 @@
+// The bench runs end to end and reports every row and every target line. Timings are
+// its output, not something a test asserts.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { discoverParams } from '@vgetrandom/params';
+import { describe, expect, it } from 'vitest';
+
+const bench = fileURLToPath(new URL('../dist/bench.js', import.meta.url));
+const vdsoHere = process.platform === 'linux' && discoverParams().supported;
+
+describe.skipIf(!vdsoHere)('npm run bench (smoke budget; needs vDSO getrandom)', () => {
+  it('measures every row and prints every target line, and saves the run', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'bench-'));
+    try {
+      const out = join(directory, 'run.json');
+      const text = execFileSync(process.execPath, [bench, '--smoke', '--out', out], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'ignore'] });
+      const saved = JSON.parse(readFileSync(out, 'utf8'));
+      for (const row of ['koffi: raw vDSO call', 'getrandom(), vdso backend', 'getrandom(), syscall backend', 'getrandom(), crypto backend', 'crypto.randomFillSync', 'crypto.getRandomValues']) {
+        expect(Object.keys(saved.rows[row] ?? {}), row).toEqual(['16', '65536']);
+      }
+      expect(saved.host).toMatchObject({ node: process.version, arch: process.arch });
+      expect(saved.targets).toHaveLength(11);
+      for (const target of saved.targets) expect(text).toContain(target.name);
+      expect(text).toMatch(/^ {2}(PASS|MISS|SKIP) {2}/m);
+      expect(saved.threads.scaling.one).toBeGreaterThan(0);
+      expect(saved.memory.statesInUse).toBe(1);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
