@@ -1,5 +1,6 @@
 // The built `vgetrandom` bin, spawned as users run it.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -124,5 +125,22 @@ describe.skipIf(!linux)('vgetrandom CLI (Linux host)', () => {
       expect(status, command).toBe(0);
       expect(stdout).toContain(`Usage: vgetrandom ${command}`);
     }
+  });
+});
+
+describe.skipIf(!linux)('docs/state-management.md', () => {
+  const guide = readFileSync(fileURLToPath(new URL('../../../docs/state-management.md', import.meta.url)), 'utf8');
+  const commands = [...guide.matchAll(/^((?:\w+=\S+ )?npx vgetrandom[^\n#]*?)\s*(?:#.*)?$/gm)].map((match) => match[1]!.trim());
+
+  it('has commands to try', () => {
+    expect(commands.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(commands)('`%s` runs as written', (command) => {
+    // Run from the repository root, where `npx vgetrandom` resolves to this workspace's bin.
+    const result = spawnSync('bash', ['-o', 'pipefail', '-c', command], { cwd: fileURLToPath(new URL('../../../', import.meta.url)), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.status).toBe(0);
+    expect(result.stdout.length).toBeGreaterThan(0);
   });
 });
