@@ -14,7 +14,7 @@ function run(args: string[], env: Record<string, string> = {}) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe.skipIf(!linux)('vgetrandom CLI (Linux host)', () => {
+describe.skipIf(!linux)('vgetrandom CLI (needs Linux)', () => {
   it('tour: walks through every layer and exits 0', () => {
     const { status, stdout, stderr } = run([]);
     expect(status).toBe(0);
@@ -128,7 +128,7 @@ describe.skipIf(!linux)('vgetrandom CLI (Linux host)', () => {
   });
 });
 
-describe.skipIf(!linux)('docs/state-management.md', () => {
+describe.skipIf(!linux)('docs/state-management.md commands (needs Linux)', () => {
   const guide = readFileSync(fileURLToPath(new URL('../../../docs/state-management.md', import.meta.url)), 'utf8');
   const commands = [...guide.matchAll(/^((?:\w+=\S+ )?npx vgetrandom[^\n#]*?)\s*(?:#.*)?$/gm)].map((match) => match[1]!.trim());
 

@@ -137,7 +137,7 @@ describe.skipIf(!vdsoHere)('on this host (needs vDSO getrandom)', () => {
   });
 });
 
-describe.skipIf(!linux)('VGETRANDOM_BACKEND in a fresh process', () => {
+describe.skipIf(!linux)('VGETRANDOM_BACKEND in a fresh process (needs Linux)', () => {
   const entry = new URL('../dist/index.js', import.meta.url).pathname;
   const run = (backend: string) =>
     execFileSync(process.execPath, ['--input-type=module', '-e', `import('${entry}').then((m) => { try { m.getrandom(new Uint8Array(4)); console.log(JSON.stringify(m.backendInfo())); } catch (e) { console.log(JSON.stringify({ code: e.code })); } })`], {

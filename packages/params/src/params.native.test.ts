@@ -43,7 +43,7 @@ describe.skipIf(!hostHasVgetrandom)('discoverParams on this host (needs a kernel
   });
 });
 
-describe.skipIf(hostHasVgetrandom)('discoverParams on a host without vDSO getrandom', () => {
+describe.skipIf(hostHasVgetrandom)('discoverParams on a host without vDSO getrandom (runs only where the host lacks it)', () => {
   it('reports why, without throwing', () => {
     expect(discoverParams()).toMatchObject({ supported: false });
   });

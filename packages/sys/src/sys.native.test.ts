@@ -28,7 +28,7 @@ import {
 
 const linux = process.platform === 'linux';
 
-describe.skipIf(!linux)('sys on a Linux host', () => {
+describe.skipIf(!linux)('sys on a Linux host (needs Linux)', () => {
   it('loads koffi and libc', () => {
     expect(nativeAvailability()).toEqual({ available: true });
   });
@@ -132,7 +132,7 @@ describe.skipIf(!linux)('sys on a Linux host', () => {
   });
 });
 
-describe.skipIf(linux)('sys off Linux', () => {
+describe.skipIf(linux)('sys off Linux (runs only where the host is not Linux)', () => {
   it('loads, and every call throws ERR_UNSUPPORTED_PLATFORM', () => {
     expect(nativeAvailability()).toMatchObject({ available: false, code: 'ERR_UNSUPPORTED_PLATFORM' });
     expect(() => pageSize()).toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED_PLATFORM' }));

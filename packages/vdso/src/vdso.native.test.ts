@@ -53,7 +53,7 @@ function readelfSymbols(bytes: Uint8Array): ReadelfSymbol[] {
   }
 }
 
-describe.skipIf(!hasVdso)('the live vDSO of this process', () => {
+describe.skipIf(!hasVdso)('the live vDSO of this process (needs Linux and a vDSO)', () => {
   it('is located at AT_SYSINFO_EHDR and spans its PT_LOAD segments', () => {
     const vdso = locateVdso()!;
     expect(vdso.base).toBe(getauxval(AT_SYSINFO_EHDR));
