@@ -137,6 +137,24 @@ describe.skipIf(!vdsoHere)('on this host (needs vDSO getrandom)', () => {
   });
 });
 
+describe.skipIf(!vdsoHere)('the hot path (needs vDSO getrandom)', () => {
+  it('getrandom(16) allocates nothing: 2 million calls trigger no garbage collection', () => {
+    // A synchronous loop gives V8 no reason to collect except allocation, so any GC
+    // between the markers means the calls allocated.
+    const entry = new URL('../dist/index.js', import.meta.url).pathname;
+    const script = `const { getrandom } = await import('${entry}');
+const bytes = new Uint8Array(16);
+for (let i = 0; i < 200000; i++) getrandom(bytes);
+console.log('--- start ---');
+for (let i = 0; i < 2000000; i++) getrandom(bytes);
+console.log('--- end ---');`;
+    const output = execFileSync(process.execPath, ['--trace-gc', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const measured = output.slice(output.indexOf('--- start ---'), output.indexOf('--- end ---'));
+    expect(output).toContain('--- end ---');
+    expect(measured.split('\n').filter((line) => /Scavenge|Mark-Compact|Minor/.test(line))).toEqual([]);
+  }, 60_000);
+});
+
 describe.skipIf(!linux)('VGETRANDOM_BACKEND in a fresh process (needs Linux)', () => {
   const entry = new URL('../dist/index.js', import.meta.url).pathname;
   const run = (backend: string) =>
