@@ -65,7 +65,7 @@ program
 
 for (const command of program.commands) command.exitOverride();
 
-function usageFor(error: CommanderError): string {
+function usageFor(): string {
   const name = process.argv.slice(2).find((word) => program.commands.some((command) => command.name() === word));
   const command = program.commands.find((entry) => entry.name() === name);
   return command ? `usage: vgetrandom ${command.name()} ${command.usage()}` : `usage: vgetrandom ${program.usage()}\nrun 'vgetrandom --help' for the commands`;
@@ -85,11 +85,11 @@ try {
   if (error instanceof CommanderError) {
     // Commander has printed its one-line message already; help and --version are successes.
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') process.exit(0);
-    process.stderr.write(`${usageFor(error)}\n`);
+    process.stderr.write(`${usageFor()}\n`);
     process.exit(2);
   }
   if (error instanceof UsageError || (error instanceof GetrandomError && error.code.startsWith('ERR_'))) {
-    process.stderr.write(`${style.red('error:')} ${error.message}\n${usageFor(new CommanderError(2, 'usage', ''))}\n`);
+    process.stderr.write(`${style.red('error:')} ${error.message}\n${usageFor()}\n`);
     process.exit(2);
   }
   process.stderr.write(`${style.red('internal error:')} ${(error as Error).message}\n`);

@@ -9,7 +9,7 @@ import { cacheLineSize, nativeAvailability, onlineCpus, pageSize as hostPageSize
 import { drawComparison, drawLayout } from './draw.js';
 import { inspectHost } from './inspect-host.js';
 import { compareBackends } from './measure.js';
-import { UsageError, formatBytes, parseInteger, parseSize, progress, style } from './terminal.js';
+import { UsageError, parseInteger, parseSize, progress, style } from './terminal.js';
 
 function out(line = ''): void {
   process.stdout.write(`${line}\n`);

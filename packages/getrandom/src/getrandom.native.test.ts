@@ -1,6 +1,5 @@
 // The package as users get it, on this host: the real vDSO, real states, real workers.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { discoverParams } from '@vgetrandom/params';
 import { MADV_DONTNEED, madvise, pageSize, toAddress } from '@vgetrandom/sys';

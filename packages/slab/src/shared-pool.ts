@@ -11,7 +11,7 @@
 // lock held by a dead thread takes it over and rebuilds. Allocation sets the owner last,
 // freeing clears it first, so an interrupted operation never leaves a state owned and free.
 import { SlabAllocator } from './allocator.js';
-import type { PageSource, SlabOptions, SlabStats, StateHandle } from './api.js';
+import type { SlabOptions, SlabStats, StateHandle } from './api.js';
 import { SlabError } from './errors.js';
 import { LOCK_HOLDER, LOCK_WAITERS, type SharedStoreDescriptor, SharedStore } from './shared-store.js';
 import { H, SLOT_OWNED } from './store.js';

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { backendInfo, createApi, createEngine, getRandomValues, getrandom, randomInt, randomUUID, randomUUIDs } from '@vgetrandom/getrandom';
+import { backendInfo, createApi, createEngine, getrandom, randomInt, randomUUID, randomUUIDs } from '@vgetrandom/getrandom';
 import { discoverParams } from '@vgetrandom/params';
 import { MmapPageSource, SimulatedPageSource, SlabAllocator } from '@vgetrandom/slab';
 import { nativeAvailability, toAddress } from '@vgetrandom/sys';
@@ -102,7 +102,6 @@ const uuids = {
   cryptoUncached: time(() => crypto.randomUUID({ disableEntropyCache: true }), budget).ns,
 };
 const integers = { ours: time(() => randomInt(1000), budget).ns, crypto: time(() => crypto.randomInt(1000), budget).ns };
-void getRandomValues;
 
 say('  measured UUIDs, randomInt, slab');
 
