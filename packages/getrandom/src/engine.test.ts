@@ -9,6 +9,7 @@ import { createApi } from './api.js';
 import { type EngineEnvironment, createEngine } from './engine.js';
 import { GetrandomError } from './errors.js';
 import { GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM } from './flags.js';
+import { privatePool } from './pool.js';
 
 const params = { sizeOfOpaqueState: 144, mmapProt: 3, mmapFlags: 0x28, reserved: [] };
 
@@ -53,6 +54,8 @@ function environment(overrides: Partial<EngineEnvironment> = {}): EngineEnvironm
     nativeAvailability: () => ({ available: true }),
     discoverParams: supported(fakeVdso().call),
     createPageSource: () => new SimulatedPageSource(),
+    // A private pool: the shared one would ask the kernel who this thread is.
+    createPool: privatePool,
     syscall: fakeSyscall().syscall,
     onWorker: false,
     ...overrides,

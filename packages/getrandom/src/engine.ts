@@ -7,10 +7,11 @@
 import { randomFillSync as cryptoRandomFillSync } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
 import { type ParamsDiscovery, type VgetrandomFunction, discoverParams } from '@vgetrandom/params';
-import { MmapPageSource, type PageSource, SlabAllocator, type StateHandle } from '@vgetrandom/slab';
+import { MmapPageSource, type PageSource, type StateHandle } from '@vgetrandom/slab';
 import { type Address, type NativeAvailability, errnoName, getrandomSyscall, nativeAvailability, syscallNumbers, toAddress } from '@vgetrandom/sys';
 import { type Backend, type BackendName, type SyscallFunction, cryptoBackend, syscallBackend, vdsoBackend } from './backends.js';
 import { GetrandomError } from './errors.js';
+import { type StatePool, processPool } from './pool.js';
 
 /** What VGETRANDOM_BACKEND (or `environment.backend`) asks for. */
 export type BackendRequest = 'auto' | BackendName;
@@ -31,16 +32,6 @@ export interface BackendInfo {
   readonly fallbacks: readonly Fallback[];
   /** This thread's vgetrandom state, on the vdso backend. */
   readonly state?: { readonly address: bigint; readonly size: number; readonly pool: 'private' | 'shared'; readonly poolNote?: string };
-}
-
-/** A pool of states for this thread's engine. */
-export interface StatePool {
-  readonly kind: 'private' | 'shared';
-  /** Why a private pool is used where a shared one was wanted. */
-  readonly note?: string;
-  /** A state, or why none could be had (e.g. `'mmap-denied: EPERM'`). */
-  acquire(): StateHandle | { readonly failure: string };
-  release(state: StateHandle): void;
 }
 
 /** Everything the engine takes from the host; tests replace parts of it. */
@@ -72,23 +63,8 @@ const EAGAIN = 11;
 const EINVAL = 22;
 // The vDSO caps one call at INT_MAX & PAGE_MASK; larger requests come back short and we loop.
 
-/** A private pool: this thread's own slab of one page per refill, unmapped when empty. */
-export function privatePool(stateSize: number, source: PageSource): StatePool {
-  const slab = new SlabAllocator({ stateSize, source, policy: 'glibc', reclaim: { keepEmpty: 0 } });
-  return {
-    kind: 'private',
-    acquire: () => slab.allocate() ?? { failure: slab.stats().lastMapFailure ?? 'the slab returned no state' },
-    release: (state) => slab.free(state),
-  };
-}
-
 const requests: readonly string[] = ['auto', 'vdso', 'syscall', 'crypto'];
 
-let defaultPool: (stateSize: number, source: PageSource) => StatePool = privatePool;
-/** @internal Lets the package entry make the shared pool the default without a cycle. */
-export function setDefaultPool(factory: (stateSize: number, source: PageSource) => StatePool): void {
-  defaultPool = factory;
-}
 
 /**
  * An engine: picks its backend at first use, never at creation.
@@ -152,7 +128,7 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     }
     const { params, vgetrandom } = discovery;
     const source = (environment.createPageSource ?? ((mmap) => new MmapPageSource(mmap)))(params);
-    pool = (environment.createPool ?? defaultPool)(params.sizeOfOpaqueState, source);
+    pool = (environment.createPool ?? processPool)(params.sizeOfOpaqueState, source);
     const taken = pool.acquire();
     if (!('address' in taken)) {
       // A sandbox may forbid the mmap; that only means the syscall (dhcpcd's lesson).

@@ -2,8 +2,7 @@
 // semantics and node:crypto's API. Nothing happens at import: the backend is chosen at
 // the first call, and each thread takes its own state then.
 import { createApi } from './api.js';
-import { createEngine, setDefaultPool } from './engine.js';
-import { processPool } from './pool.js';
+import { createEngine } from './engine.js';
 
 export type { RandomApi } from './api.js';
 export type { BackendName } from './backends.js';
@@ -12,16 +11,13 @@ export {
   type BackendRequest,
   type EngineEnvironment,
   type Fallback,
-  type StatePool,
   createEngine,
-  privatePool,
 } from './engine.js';
 export { GetrandomError, type GetrandomErrorCode } from './errors.js';
 export { GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM } from './flags.js';
-export { SHARED_POOL_KEY, processPool, sharedStatePool } from './pool.js';
+export { SHARED_POOL_KEY, type StatePool, privatePool, processPool, sharedStatePool } from './pool.js';
 export { createApi };
 
-setDefaultPool(processPool);
 const api = createApi(createEngine());
 
 /**

@@ -2,8 +2,27 @@
 // first call and publishes it through worker environment data, so every worker started
 // afterwards takes its state from the same pool and returns it there.
 import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
-import { type PageSource, type SharedPoolDescriptor, SharedSlabPool, kernelThreadIdentity } from '@vgetrandom/slab';
-import { type StatePool, privatePool } from './engine.js';
+import { type PageSource, type SharedPoolDescriptor, SharedSlabPool, SlabAllocator, type StateHandle, kernelThreadIdentity } from '@vgetrandom/slab';
+
+/** A pool of states for a thread's engine. */
+export interface StatePool {
+  readonly kind: 'private' | 'shared';
+  /** Why a private pool is used where a shared one was wanted. */
+  readonly note?: string;
+  /** A state, or why none could be had (e.g. `'mmap-denied: EPERM'`). */
+  acquire(): StateHandle | { readonly failure: string };
+  release(state: StateHandle): void;
+}
+
+/** A private pool: this thread's own slab of one page per refill, unmapped when empty. */
+export function privatePool(stateSize: number, source: PageSource): StatePool {
+  const slab = new SlabAllocator({ stateSize, source, policy: 'glibc', reclaim: { keepEmpty: 0 } });
+  return {
+    kind: 'private',
+    acquire: () => slab.allocate() ?? { failure: slab.stats().lastMapFailure ?? 'the slab returned no state' },
+    release: (state) => slab.free(state),
+  };
+}
 
 /** The environment-data key the pool is published under. */
 export const SHARED_POOL_KEY = 'vgetrandom:shared-pool:v1';

@@ -65,7 +65,7 @@ function view(kind: Kind, buffer: SharedArrayBuffer): Float64Array | Int32Array 
 
 /** lock[] words: the holder's tid, the growth generation, threads waiting. */
 export const LOCK_HOLDER = 0;
-export const LOCK_GENERATION = 1;
+const LOCK_GENERATION = 1;
 export const LOCK_WAITERS = 2;
 
 export class SharedStore implements Store {

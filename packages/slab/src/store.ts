@@ -130,7 +130,7 @@ export class PrivateStore implements Store {
   }
 }
 
-export function capacityFor(count: number, current: number): number {
+function capacityFor(count: number, current: number): number {
   let length = Math.max(current, 1);
   while (length < count) length *= 2;
   return length;

@@ -1,6 +1,6 @@
 // Findings: what a failed run leaves behind, so anyone can replay it.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type TargetName = 'slab' | 'slab-native' | 'elf' | 'facade' | 'pool';
@@ -34,8 +34,4 @@ export function readFinding(path: string): Finding {
   const finding = JSON.parse(readFileSync(path, 'utf8')) as Finding;
   if (typeof finding?.target !== 'string' || finding.input === undefined) throw new Error(`${path} is not a fuzz finding`);
   return finding;
-}
-
-export function replayCommand(path: string): string {
-  return `npm run fuzz -- ${''}--replay ${relative(process.cwd(), path) || path}`;
 }
