@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { uniformIntegers } from '../../../packages/getrandom/src/testing/statistics.js';
 
 const bin = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const linux = process.platform === 'linux';
@@ -10,7 +11,7 @@ const linux = process.platform === 'linux';
 const ESCAPES = /\u001b\[/;
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 });
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000, maxBuffer: 64 << 20 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -118,6 +119,22 @@ describe.skipIf(!linux)('vgetrandom CLI (needs Linux)', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
     expect(stdout).toBe('');
   });
+
+  it.each([
+    // [min, max] inclusive as the CLI takes them, draws, buckets
+    [0, 3 * 2 ** 30 - 1, 30_000, 3],
+    [0, 2 ** 48 - 2, 100_000, 256],
+    [-(2 ** 40), 2 ** 40, 50_000, 64],
+    [1, 6, 30_000, 6],
+  ])('int %i %i -n %i: uniform over the whole inclusive range (chi-square at 1e-8)', (min, max, count, buckets) => {
+    const { status, stdout } = run(['int', String(min), String(max), '-n', String(count)]);
+    expect(status).toBe(0);
+    const values = stdout.trim().split('\n').map(Number);
+    expect(values).toHaveLength(count);
+    const result = uniformIntegers(values, min, max + 1, buckets);
+    expect(result.passed, result.detail).toBe(true);
+    expect(result.counts[buckets - 1]).toBeGreaterThan(0);
+  }, 60_000);
 
   it('--help for every subcommand exits 0', () => {
     for (const command of ['tour', 'info', 'symbols', 'params', 'slab', 'bytes', 'uuid', 'int', 'bench']) {

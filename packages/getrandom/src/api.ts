@@ -1,10 +1,10 @@
 // The public functions, bound to an engine: getrandom(2) itself, and node:crypto's
 // random functions with node:crypto's validation. No random bytes outlive a call: the
 // scratch buffers used by randomInt and randomUUID are wiped before returning.
-import { types } from 'node:util';
 import type { BackendInfo, Engine } from './engine.js';
-import { GetrandomError, invalidArgType, outOfRange, quotaExceeded, typeMismatch } from './errors.js';
+import { GetrandomError, invalidArgType, lostBuffer, outOfRange, quotaExceeded, typeMismatch } from './errors.js';
 import { checkFlags } from './flags.js';
+import { type Extent, bytesOf, extentOf, liveByteLength, realByteLength, typedArrayKind } from './views.js';
 
 const kMaxLength = 2 ** 31 - 1;
 /** node:crypto's randomInt bound: ranges up to 2^48 - 1. */
@@ -60,14 +60,6 @@ function writeUuid(bytes: Uint8Array, at: number, out: Uint8Array, to: number): 
   }
 }
 
-function isAnyBuffer(value: unknown): value is AnyBuffer {
-  return ArrayBuffer.isView(value) || types.isAnyArrayBuffer(value);
-}
-
-function elementSizeOf(buffer: AnyBuffer): number {
-  return (buffer as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
-}
-
 function checkOffset(offset: unknown, elementSize: number, length: number): number {
   if (typeof offset !== 'number') throw invalidArgType('offset', 'of type number', offset);
   const bytes = offset * elementSize;
@@ -94,33 +86,31 @@ export function createApi(engine: Engine): RandomApi {
   const scratch = new Uint8Array(16);
   const uuidText = Buffer.alloc(UUID_LENGTH);
 
-  function bytesOf(buffer: AnyBuffer): Uint8Array {
-    return ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer);
-  }
-
   function getrandom(view: ArrayBufferView, flags = 0): number {
-    // A bad buffer is stopped here: a bad pointer would crash inside the vDSO.
-    if (!ArrayBuffer.isView(view)) {
+    // A bad buffer is stopped here: a bad pointer would crash inside the vDSO. The length
+    // is the view's real one, whatever its properties say (views.ts).
+    const length = realByteLength(view);
+    if (length < 0) {
       throw new GetrandomError('EFAULT', 'getrandom() needs an ArrayBufferView (a TypedArray, Buffer or DataView)', { errno: 14 });
     }
     if (flags !== 0) checkFlags(flags);
-    const length = view.byteLength;
     if (length !== 0) engine.fill(view, length, flags);
     return length;
   }
 
   function randomFillSync<T extends AnyBuffer>(buffer: T, offset: number = 0, size?: number): T {
-    if (!isAnyBuffer(buffer)) throw invalidArgType('buf', 'an instance of ArrayBuffer or ArrayBufferView', buffer);
-    const elementSize = elementSizeOf(buffer);
-    const start = checkOffset(offset, elementSize, buffer.byteLength);
-    const length = size === undefined ? buffer.byteLength - start : checkSize(size, elementSize, start, buffer.byteLength);
-    if (length > 0) engine.fill(bytesOf(buffer).subarray(start), length, 0);
+    const extent = extentOf(buffer);
+    if (extent === undefined) throw invalidArgType('buf', 'an instance of ArrayBuffer or ArrayBufferView', buffer);
+    const start = checkOffset(offset, extent.elementSize, extent.byteLength);
+    const length = size === undefined ? extent.byteLength - start : checkSize(size, extent.elementSize, start, extent.byteLength);
+    if (length > 0) engine.fill(bytesOf(extent, start, length), length, 0);
     return buffer;
   }
 
   function randomFill<T extends AnyBuffer>(buffer: T, offset?: unknown, size?: unknown, callback?: unknown): void {
-    if (!isAnyBuffer(buffer)) throw invalidArgType('buf', 'an instance of ArrayBuffer or ArrayBufferView', buffer);
-    const elementSize = elementSizeOf(buffer);
+    const extent = extentOf(buffer);
+    if (extent === undefined) throw invalidArgType('buf', 'an instance of ArrayBuffer or ArrayBufferView', buffer);
+    const elementSize = extent.elementSize;
     if (typeof offset === 'function') {
       callback = offset;
       offset = 0;
@@ -132,24 +122,38 @@ export function createApi(engine: Engine): RandomApi {
       checkCallback(callback);
     }
     const done = callback as Callback<T>;
-    const start = checkOffset(offset, elementSize, buffer.byteLength);
-    const length = size === undefined ? buffer.byteLength - start : checkSize(size, elementSize, start, buffer.byteLength);
-    fillAsync(bytesOf(buffer).subarray(start, start + length), () => done(null, buffer), done as Callback<unknown>);
+    const start = checkOffset(offset, elementSize, extent.byteLength);
+    const length = size === undefined ? extent.byteLength - start : checkSize(size, elementSize, start, extent.byteLength);
+    // As node:crypto: nothing to fill (an empty or detached view) calls back at once.
+    if (length === 0) return done(null, buffer);
+    fillAsync(extent, start, length, () => done(null, buffer), done as Callback<unknown>);
   }
 
-  /** Fills in chunks on later turns of the event loop; the state stays on this thread. */
-  function fillAsync(bytes: Uint8Array, onDone: () => void, onError: Callback<unknown>): void {
+  /**
+   * Fills in 1 MiB steps on later turns of the event loop; the state stays on this thread.
+   * Between steps user code runs and may detach, transfer or shrink the buffer: each step
+   * first checks that the whole range is still there, and if not calls back with
+   * ERR_BUFFER_DETACHED. Success is reported only once every byte is written.
+   */
+  function fillAsync(extent: Extent, start: number, length: number, onDone: () => void, onError: Callback<unknown>): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = bytesOf(extent, start, length);
+    } catch (cause) {
+      return onError(lostBuffer(0, length, cause), undefined);
+    }
     let at = 0;
     const step = () => {
       try {
-        const end = Math.min(bytes.length, at + ASYNC_CHUNK);
-        if (end > at) engine.fill(bytes.subarray(at), end - at, 0);
+        // Our own view over the range reads 0 once the buffer is detached or shrunk.
+        if (liveByteLength(bytes) !== length) return onError(lostBuffer(at, length), undefined);
+        const end = Math.min(length, at + ASYNC_CHUNK);
+        engine.fill(bytesOf(extent, start + at, end - at), end - at, 0);
         at = end;
       } catch (error) {
-        onError(error as Error, undefined);
-        return;
+        return onError(error as Error, undefined);
       }
-      if (at < bytes.length) setImmediate(step);
+      if (at < length) setImmediate(step);
       else onDone();
     };
     setImmediate(step);
@@ -164,7 +168,11 @@ export function createApi(engine: Engine): RandomApi {
       if (buffer.length > 0) engine.fill(buffer, buffer.length, 0);
       return buffer;
     }
-    fillAsync(buffer, () => callback(null, buffer), callback as Callback<unknown>);
+    if (buffer.length === 0) {
+      callback(null, buffer);
+      return undefined;
+    }
+    fillAsync(extentOf(buffer)!, 0, buffer.length, () => callback(null, buffer), callback as Callback<unknown>);
     return undefined;
   }
 
@@ -186,7 +194,11 @@ export function createApi(engine: Engine): RandomApi {
     try {
       do {
         engine.fill(scratch, 6, 0);
-        value = scratch[0]! * 2 ** 40 + scratch[1]! * 2 ** 32 + ((scratch[2]! << 24) | (scratch[3]! << 16) | (scratch[4]! << 8) | scratch[5]!) >>> 0;
+        // Big-endian 48 bits: the high 16 as a multiple of 2^32, the low 32 unsigned.
+        // (0.1.0 wrote `a + b + (c) >>> 0`, and `>>>` binds looser than `+`: 32 bits.)
+        const high = scratch[0]! * 0x100 + scratch[1]!;
+        const low = ((scratch[2]! << 24) | (scratch[3]! << 16) | (scratch[4]! << 8) | scratch[5]!) >>> 0;
+        value = high * 2 ** 32 + low;
       } while (value >= limit);
     } finally {
       scratch.fill(0, 0, 6);
@@ -232,11 +244,11 @@ export function createApi(engine: Engine): RandomApi {
   }
 
   function getRandomValues<T extends ArrayBufferView | null>(typedArray: T): T {
-    if (!types.isTypedArray(typedArray) || types.isFloat32Array(typedArray) || types.isFloat64Array(typedArray)) {
-      throw typeMismatch('The data argument must be an integer-type TypedArray');
-    }
-    if (typedArray.byteLength > QUOTA) throw quotaExceeded('The requested length exceeds 65,536 bytes');
-    if (typedArray.byteLength > 0) engine.fill(typedArray, typedArray.byteLength, 0);
+    const kind = typedArrayKind(typedArray);
+    if (kind === undefined || kind.startsWith('Float')) throw typeMismatch('The data argument must be an integer-type TypedArray');
+    const length = realByteLength(typedArray);
+    if (length > QUOTA) throw quotaExceeded('The requested length exceeds 65,536 bytes');
+    if (length > 0) engine.fill(typedArray as ArrayBufferView, length, 0);
     return typedArray;
   }
 

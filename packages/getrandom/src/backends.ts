@@ -4,6 +4,7 @@
 import { randomFillSync as cryptoRandomFillSync } from 'node:crypto';
 import type { VgetrandomFunction } from '@vgetrandom/params';
 import { type Address, SysError } from '@vgetrandom/sys';
+import { bytesOfView } from './views.js';
 
 /** The three ways to fill bytes. */
 export type BackendName = 'vdso' | 'syscall' | 'crypto';
@@ -42,7 +43,7 @@ export function cryptoBackend(randomFillSync: typeof cryptoRandomFillSync = cryp
   return {
     name: 'crypto',
     fill: (view, length) => {
-      randomFillSync(new Uint8Array(view.buffer, view.byteOffset, length));
+      randomFillSync(bytesOfView(view, length));
       return length;
     },
   };

@@ -12,6 +12,7 @@ import { type Address, type NativeAvailability, errnoName, getrandomSyscall, nat
 import { type Backend, type BackendName, type SyscallFunction, cryptoBackend, syscallBackend, vdsoBackend } from './backends.js';
 import { GetrandomError } from './errors.js';
 import { type StatePool, processPool } from './pool.js';
+import { bytesOfView, realByteLength } from './views.js';
 
 /** What VGETRANDOM_BACKEND (or `environment.backend`) asks for. */
 export type BackendRequest = 'auto' | BackendName;
@@ -51,7 +52,11 @@ export interface EngineEnvironment {
 
 /** Backend selection, per-thread state and complete fills, behind every public function. */
 export interface Engine {
-  /** Fills the first `length` bytes of `view` completely. @throws GetrandomError */
+  /**
+   * Fills the first `length` bytes of `view` completely. `length` MUST fit the view's real
+   * byteLength (its internal slot, not its properties).
+   * @throws GetrandomError EFAULT when it does not, or `view` is not a typed array or DataView
+   */
   fill(view: ArrayBufferView, length: number, flags: number): void;
   info(): BackendInfo;
   /** Returns this thread's state to its pool; the next call takes a new one. */
@@ -65,6 +70,12 @@ const EINVAL = 22;
 
 const requests: readonly string[] = ['auto', 'vdso', 'syscall', 'crypto'];
 
+
+function outsideView(view: ArrayBufferView, length: number): GetrandomError {
+  const real = realByteLength(view);
+  const what = real < 0 ? 'not a typed array or DataView' : `a view of ${real} bytes`;
+  return new GetrandomError('EFAULT', `cannot fill ${String(length)} bytes of ${what}: a fill must stay inside the view's real memory`, { errno: 14 });
+}
 
 /**
  * An engine: picks its backend at first use, never at creation.
@@ -185,6 +196,9 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
   }
 
   function fill(view: ArrayBufferView, length: number, flags: number): void {
+    // The one place native code is called: it writes `length` bytes at the view's real data
+    // pointer, so `length` must fit the view's real extent, whatever its properties claim.
+    if (!(length <= realByteLength(view) && length >= 0)) throw outsideView(view, length);
     const written =
       vdsoCall !== undefined ? (vdsoCall(view, length, flags, vdsoState, stateSize) as number) : (backend ?? select()).fill(view, length, flags);
     if (written !== length) finish(view, length, flags, written);
@@ -214,7 +228,7 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
           current = abandonVdso(errno);
         }
       }
-      bytes ??= new Uint8Array(view.buffer, view.byteOffset, length);
+      bytes ??= bytesOfView(view, length);
       written = current.fill(bytes.subarray(done), length - done, flags);
     }
   }

@@ -4,7 +4,7 @@
 import { inspect } from 'node:util';
 
 /** getrandom(2)'s errno names, or our own `ERR_*` codes. */
-export type GetrandomErrorCode = 'EINVAL' | 'EAGAIN' | 'EFAULT' | 'EINTR' | 'ERR_BACKEND_UNAVAILABLE' | 'ERR_INVALID_BACKEND' | string;
+export type GetrandomErrorCode = 'EINVAL' | 'EAGAIN' | 'EFAULT' | 'EINTR' | 'ERR_BACKEND_UNAVAILABLE' | 'ERR_INVALID_BACKEND' | 'ERR_BUFFER_DETACHED' | string;
 
 /** An error of getrandom() itself: `code` is the errno name getrandom(2) would give, or ours. */
 export class GetrandomError extends Error {
@@ -69,4 +69,16 @@ export function typeMismatch(message: string): DOMException {
 
 export function quotaExceeded(message: string): DOMException {
   return new DOMException(message, 'QuotaExceededError');
+}
+
+/**
+ * ERR_BUFFER_DETACHED: an asynchronous fill lost its buffer between steps (transferred,
+ * detached or shrunk by other code). The bytes already written stay; the rest never were.
+ */
+export function lostBuffer(written: number, length: number, cause?: unknown): GetrandomError {
+  return new GetrandomError(
+    'ERR_BUFFER_DETACHED',
+    `randomFill: the buffer was detached, transferred or shrunk after ${written} of ${length} bytes were filled; its contents are not random. Do not transfer or resize a buffer until randomFill calls back`,
+    { cause },
+  );
 }

@@ -16,7 +16,8 @@ const EINVAL = 22;
  * latter once the RNG is ready. We promise syscall semantics, so we reject both here.
  */
 export function checkFlags(flags: number): void {
-  if (typeof flags !== 'number' || !Number.isInteger(flags) || flags < 0 || (flags & ~KNOWN_FLAGS) !== 0) {
+  // A range check, not a bit mask: `flags & ~7` looks at 32 bits only and would let 2^32 pass.
+  if (typeof flags !== 'number' || !Number.isInteger(flags) || flags < 0 || flags > KNOWN_FLAGS) {
     throw new GetrandomError('EINVAL', `flags must be a combination of GRND_NONBLOCK, GRND_RANDOM and GRND_INSECURE (got ${String(flags)})`, {
       errno: EINVAL,
     });

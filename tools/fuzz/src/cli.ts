@@ -1,11 +1,11 @@
 // npm run fuzz -- <target> [--seed S] [--runs N | --time 60s] [--replay FILE] [--json]
 import { parseArgs } from 'node:util';
 import { type TargetName, readFinding } from './finding.js';
-import { isMutantName, mutants } from './mutants.js';
+import { facadeMutants, isFacadeMutantName, isMutantName, mutants } from './mutants.js';
 import type { Progress, RunSummary } from './runner.js';
 import { TargetUnavailable, replay, runNamedTarget } from './targets.js';
 
-const TARGETS: readonly TargetName[] = ['slab', 'slab-native', 'elf', 'facade', 'pool'];
+const TARGETS: readonly TargetName[] = ['slab', 'slab-native', 'elf', 'facade', 'hostile-views', 'pool'];
 const USAGE = `usage: npm run fuzz -- <${TARGETS.join('|')}> [--seed S] [--runs N | --time 60s] [--json] [--mutant NAME] [--workers N]
        npm run fuzz -- --replay FILE [--against-mutant]`;
 
@@ -45,7 +45,9 @@ try {
 }
 const { values, positionals } = parsed;
 if (values.help) {
-  process.stdout.write(`${USAGE}\nmutants (test-only broken allocators for the slab target): ${Object.keys(mutants).join(', ')}\n`);
+  process.stdout.write(
+    `${USAGE}\nmutants (test-only broken code): slab: ${Object.keys(mutants).join(', ')}; hostile-views: ${Object.keys(facadeMutants).join(', ')}\n`,
+  );
   process.exit(0);
 }
 
@@ -63,7 +65,11 @@ if (values.replay) {
 const target = positionals[0] as TargetName | undefined;
 if (!target || !TARGETS.includes(target)) usage(target ? `unknown target '${target}'` : 'name a target');
 if (values.runs && values.time) usage('give --runs or --time, not both');
-if (values.mutant && (!isMutantName(values.mutant) || target !== 'slab')) usage(`--mutant works with the slab target and one of: ${Object.keys(mutants).join(', ')}`);
+const slabMutant = values.mutant !== undefined && target === 'slab' && isMutantName(values.mutant);
+const facadeMutant = values.mutant !== undefined && target === 'hostile-views' && isFacadeMutantName(values.mutant);
+if (values.mutant && !slabMutant && !facadeMutant) {
+  usage(`--mutant works with the slab target (${Object.keys(mutants).join(', ')}) and the hostile-views target (${Object.keys(facadeMutants).join(', ')})`);
+}
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
 if (!Number.isSafeInteger(seed)) usage(`--seed must be an integer (got '${values.seed}')`);
 const runs = values.runs === undefined ? undefined : Number(values.runs);
@@ -81,7 +87,15 @@ const onProgress = tty
 
 let summary: RunSummary;
 try {
-  summary = await runNamedTarget(target, { seed, runs, timeMs, mutant: values.mutant as never, workers, onProgress });
+  summary = await runNamedTarget(target, {
+    seed,
+    runs,
+    timeMs,
+    ...(slabMutant ? { mutant: values.mutant as never } : {}),
+    ...(facadeMutant ? { facadeMutant: values.mutant as never } : {}),
+    workers,
+    onProgress,
+  });
 } catch (error) {
   if (error instanceof TargetUnavailable) {
     process.stderr.write(`${error.message}; nothing to fuzz on this host\n`);

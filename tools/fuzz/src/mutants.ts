@@ -1,6 +1,7 @@
 // Deliberately broken allocators, for proving that the slab target finds real bugs.
 // Each reproduces a mistake a libc allocator for vgetrandom states could make.
 import { SlabAllocator, type SlabOptions } from '@vgetrandom/slab';
+import { propertyReadingApi } from './targets/hostile-views.js';
 
 export const mutants = {
   /** Places states back to back across pages: states straddle page boundaries. */
@@ -34,6 +35,18 @@ export const mutants = {
 } as const;
 
 export type MutantName = keyof typeof mutants;
+
+/** Deliberately broken façades, for proving that the hostile-views target finds real bugs. */
+export const facadeMutants = {
+  /** The 0.1.0 façade: reads a view's extent from properties user code can redefine. */
+  'reads-view-properties': propertyReadingApi,
+} as const;
+
+export type FacadeMutantName = keyof typeof facadeMutants;
+
+export function isFacadeMutantName(name: string): name is FacadeMutantName {
+  return Object.hasOwn(facadeMutants, name);
+}
 
 export function isMutantName(name: string): name is MutantName {
   return Object.hasOwn(mutants, name);

@@ -3,11 +3,12 @@ import { Worker } from 'node:worker_threads';
 import { builtWorker } from './built.js';
 import type { Finding, TargetName } from './finding.js';
 import { writeFinding } from './finding.js';
-import { type MutantName } from './mutants.js';
+import { type FacadeMutantName, type MutantName, facadeMutants } from './mutants.js';
 import { nativeHooks } from './native.js';
 import { type Progress, type RunSummary, runTarget } from './runner.js';
 import { type ElfCase, checkElf, elfArbitrary } from './targets/elf.js';
 import { type Call, checkFacade } from './targets/facade.js';
+import { type HostileCase, checkHostile, hostileArbitrary } from './targets/hostile-views.js';
 import { runPool } from './targets/pool.js';
 import { type SlabCase, caseArbitrary, runSlabCase } from './targets/slab.js';
 
@@ -16,6 +17,7 @@ export interface TargetOptions {
   readonly runs?: number;
   readonly timeMs?: number;
   readonly mutant?: MutantName;
+  readonly facadeMutant?: FacadeMutantName;
   readonly workers?: number;
   readonly onProgress?: (progress: Progress) => void;
   readonly dryRun?: boolean;
@@ -40,6 +42,10 @@ export async function runNamedTarget(target: TargetName, options: TargetOptions)
       return runTarget<ElfCase>('elf', elfArbitrary(), checkElf, common);
     case 'facade':
       return runFacadeWorkers({ ...options, workers: options.workers ?? 4 });
+    case 'hostile-views': {
+      const api = options.facadeMutant ? facadeMutants[options.facadeMutant] : undefined;
+      return runTarget<HostileCase>('hostile-views', hostileArbitrary, checkHostile(api), { ...common, mutant: options.facadeMutant });
+    }
     case 'pool': {
       const hooks = nativeHooks();
       if (typeof hooks === 'string') throw new TargetUnavailable(`pool ${hooks}`);
@@ -96,6 +102,8 @@ export async function replay(finding: Finding, options: { againstMutant?: boolea
         return checkElf(finding.input as ElfCase);
       case 'facade':
         return checkFacade(new Set())(finding.input as Call[]);
+      case 'hostile-views':
+        return checkHostile(options.againstMutant && finding.mutant ? facadeMutants[finding.mutant as FacadeMutantName] : undefined)(finding.input as HostileCase);
       case 'pool': {
         const input = finding.input as { workers: number; seed: number };
         const summary = await runPool({ seed: input.seed, workers: input.workers, dryRun: true });

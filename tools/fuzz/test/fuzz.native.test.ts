@@ -1,8 +1,11 @@
 // Smoke runs of the targets that need the kernel: real droppable pages, the facade on
 // several workers, and worker churn against the shared pool.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findingsDirectory, readFinding } from '../src/finding.js';
 import { nativeHooks } from '../src/native.js';
-import { runNamedTarget } from '../src/targets.js';
+import { runNamedTarget, replay } from '../src/targets.js';
 
 const hooks = nativeHooks();
 const why = typeof hooks === 'string' ? hooks : undefined;
@@ -25,4 +28,25 @@ describe.skipIf(why !== undefined)(`native targets (skipped: ${why ?? 'not skipp
     expect(summary.finding).toBeUndefined();
     expect(summary.runs).toBe(60);
   }, 60_000);
+});
+
+describe.skipIf(process.platform !== 'linux')('hostile-views (needs Linux)', () => {
+  it('3000 lying, proxied, detached and shrunk buffers: nothing written outside the real view', async () => {
+    const summary = await runNamedTarget('hostile-views', { seed: 7, runs: 3000, dryRun: true });
+    expect(summary.finding).toBeUndefined();
+    expect(summary.runs).toBe(3000);
+  }, 60_000);
+
+  it('catches the façade that reads view.byteLength (the 0.1.0 code) within 3000 runs, and the case replays', async () => {
+    const summary = await runNamedTarget('hostile-views', { seed: 7, runs: 3000, dryRun: true, facadeMutant: 'reads-view-properties' });
+    expect(summary.finding?.invariant).toMatch(/outside the real view|decoy|node:crypto/);
+    expect(await replay(summary.finding!, { againstMutant: true })).toMatchObject({ reproduced: true });
+    expect(await replay(summary.finding!)).toEqual({ reproduced: false });
+  }, 60_000);
+
+  it.each(readdirSync(findingsDirectory).filter((name) => name.startsWith('hostile-views')))('committed finding %s replays clean, and reproduces against its mutant', async (name) => {
+    const finding = readFinding(join(findingsDirectory, name));
+    expect(await replay(finding)).toEqual({ reproduced: false });
+    expect(await replay(finding, { againstMutant: true })).toMatchObject({ reproduced: true });
+  });
 });
