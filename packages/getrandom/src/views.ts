@@ -1,22 +1,25 @@
 // Where a buffer's bytes really are. A view's byteLength, byteOffset and buffer are
 // properties user code can redefine (own properties, subclass getters, a swapped
 // prototype); the native call writes wherever we say. So every extent is read from the
-// engine's internal slots, through the intrinsic getters captured here at module load and
-// called with Reflect.apply: no user code runs between reading an extent and using it.
+// engine's internal slots, through the intrinsic getters captured here at module load (and
+// bound to Function.prototype.call then, as Node's primordials do: no array per call, and
+// later tampering with globals changes nothing): no user code runs between reading an
+// extent and using it.
 // See docs/decisions/0007-lengths-from-internal-slots.md.
 import { types } from 'node:util';
 
-const { apply } = Reflect;
 const { getOwnPropertyDescriptor, getPrototypeOf } = Object;
+const { bind, call } = Function.prototype;
 // The constructor we build our own windows with; a replaced global cannot intervene.
 const NativeUint8Array = Uint8Array;
 // node:util's checks read internal slots (a Proxy or a look-alike is not a view).
 const { isDataView, isArrayBuffer, isSharedArrayBuffer } = types;
 
-function intrinsicGetter(prototype: object, key: PropertyKey): (this: unknown) => unknown {
+/** The intrinsic getter `key` of `prototype`, as a function of the receiver. */
+function intrinsicGetter(prototype: object, key: PropertyKey): (receiver: unknown) => unknown {
   const getter = getOwnPropertyDescriptor(prototype, key)?.get;
   if (getter === undefined) throw new Error(`this JavaScript engine has no intrinsic getter for ${String(key)}`);
-  return getter;
+  return bind.call(call, getter) as (receiver: unknown) => unknown;
 }
 
 const TypedArrayPrototype = getPrototypeOf(Uint8Array.prototype) as object;
@@ -59,7 +62,7 @@ export interface Extent {
 
 /** The real type of a typed array (`'Uint8Array'`, ...), or undefined for anything else. */
 export function typedArrayKind(value: unknown): string | undefined {
-  return apply(typedArrayName, value, []) as string | undefined;
+  return typedArrayName(value) as string | undefined;
 }
 
 /**
@@ -67,8 +70,8 @@ export function typedArrayKind(value: unknown): string | undefined {
  * @throws TypeError for a detached or out-of-bounds DataView (V8's own error).
  */
 export function viewByteLength(value: unknown): number | undefined {
-  if (typedArrayKind(value) !== undefined) return apply(typedArrayByteLength, value, []) as number;
-  if (isDataView(value)) return apply(dataViewByteLength, value, []) as number;
+  if (typedArrayKind(value) !== undefined) return typedArrayByteLength(value) as number;
+  if (isDataView(value)) return dataViewByteLength(value) as number;
   return undefined;
 }
 
@@ -78,13 +81,13 @@ export function viewByteLength(value: unknown): number | undefined {
  */
 export function realByteLength(value: unknown): number {
   try {
-    return apply(typedArrayByteLength, value, []) as number;
+    return typedArrayByteLength(value) as number;
   } catch {
     // Not a typed array: the getter checks the receiver's internal slots and throws.
   }
   if (!isDataView(value)) return -1;
   try {
-    return apply(dataViewByteLength, value, []) as number;
+    return dataViewByteLength(value) as number;
   } catch {
     return 0;
   }
@@ -99,18 +102,18 @@ export function extentOf(value: unknown): Extent | undefined {
   const kind = typedArrayKind(value);
   if (kind !== undefined) {
     return {
-      buffer: apply(typedArrayBuffer, value, []) as ArrayBuffer,
-      byteOffset: apply(typedArrayByteOffset, value, []) as number,
-      byteLength: apply(typedArrayByteLength, value, []) as number,
+      buffer: typedArrayBuffer(value) as ArrayBuffer,
+      byteOffset: typedArrayByteOffset(value) as number,
+      byteLength: typedArrayByteLength(value) as number,
       elementSize: ELEMENT_SIZES[kind] ?? 1,
     };
   }
   if (isDataView(value)) {
-    const byteLength = apply(dataViewByteLength, value, []) as number;
-    return { buffer: apply(dataViewBuffer, value, []) as ArrayBuffer, byteOffset: apply(dataViewByteOffset, value, []) as number, byteLength, elementSize: 1 };
+    const byteLength = dataViewByteLength(value) as number;
+    return { buffer: dataViewBuffer(value) as ArrayBuffer, byteOffset: dataViewByteOffset(value) as number, byteLength, elementSize: 1 };
   }
-  if (isArrayBuffer(value)) return { buffer: value, byteOffset: 0, byteLength: apply(arrayBufferByteLength, value, []) as number, elementSize: 1 };
-  if (isSharedArrayBuffer(value)) return { buffer: value, byteOffset: 0, byteLength: apply(sharedArrayBufferByteLength, value, []) as number, elementSize: 1 };
+  if (isArrayBuffer(value)) return { buffer: value, byteOffset: 0, byteLength: arrayBufferByteLength(value) as number, elementSize: 1 };
+  if (isSharedArrayBuffer(value)) return { buffer: value, byteOffset: 0, byteLength: sharedArrayBufferByteLength(value) as number, elementSize: 1 };
   return undefined;
 }
 
@@ -133,5 +136,5 @@ export function bytesOfView(view: ArrayBufferView, length: number): Uint8Array {
 
 /** The real byteLength of one of our own Uint8Arrays: 0 once its buffer is detached or shrunk away. */
 export function liveByteLength(bytes: Uint8Array): number {
-  return apply(typedArrayByteLength, bytes, []) as number;
+  return typedArrayByteLength(bytes) as number;
 }
