@@ -9,7 +9,7 @@ import { createApi } from './api.js';
 import { type EngineEnvironment, createEngine } from './engine.js';
 import { GetrandomError } from './errors.js';
 import { GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM } from './flags.js';
-import { privatePool } from './pool.js';
+import { PoolUnavailable, privatePool } from './pool.js';
 
 const params = { sizeOfOpaqueState: 144, mmapProt: 3, mmapFlags: 0x28, reserved: [] };
 
@@ -222,5 +222,110 @@ describe('getrandom() checks before any native call', () => {
     const before = vdso.calls.length;
     expect(api.getrandom(new Uint8Array(0))).toBe(0);
     expect(vdso.calls.length).toBe(before);
+  });
+});
+
+describe('hostile hosts: refusals at run time', () => {
+  const failingSyscall = (errno: number) => fakeSyscall(() => -errno);
+
+  it('an empty VGETRANDOM_BACKEND means auto', () => {
+    const saved = process.env['VGETRANDOM_BACKEND'];
+    process.env['VGETRANDOM_BACKEND'] = '';
+    try {
+      const { backend: _ignored, ...rest } = environment();
+      const engine = createEngine(rest);
+      engine.fill(new Uint8Array(8), 8, 0);
+      expect(engine.info()).toMatchObject({ backend: 'vdso', requested: 'auto' });
+    } finally {
+      if (saved === undefined) delete process.env['VGETRANDOM_BACKEND'];
+      else process.env['VGETRANDOM_BACKEND'] = saved;
+    }
+  });
+
+  it.each([38, 1, 13])('auto: a syscall failing with errno %i at run time moves to node:crypto, and the call succeeds', (errno) => {
+    const sys = failingSyscall(errno);
+    const engine = createEngine(environment({ discoverParams: unsupported('no-vdso'), syscall: sys.syscall }));
+    const bytes = new Uint8Array(32);
+    engine.fill(bytes, 32, 0);
+    engine.fill(bytes, 32, 0);
+    expect(sys.count()).toBe(1);
+    const info = engine.info();
+    expect(info.backend).toBe('crypto');
+    expect(info.fallbacks.map((fallback) => `${fallback.backend} ${fallback.reason}`)).toEqual(['vdso no-vdso', expect.stringMatching(/^syscall syscall-error: E/)]);
+  });
+
+  it('auto: the vDSO and then the syscall failing (a seccomp filter on getrandom) ends on node:crypto with both reasons', () => {
+    const engine = createEngine(environment({ discoverParams: supported(fakeVdso(() => -38).call), syscall: failingSyscall(38).syscall }));
+    engine.fill(new Uint8Array(16), 16, 0);
+    expect(engine.info()).toMatchObject({
+      backend: 'crypto',
+      fallbacks: [{ backend: 'vdso', reason: 'vdso-error: ENOSYS' }, { backend: 'syscall', reason: 'syscall-error: ENOSYS' }],
+    });
+  });
+
+  it.each([
+    ['syscall', { discoverParams: unsupported('no-vdso'), syscall: failingSyscall(1).syscall }, 'EPERM'],
+    ['vdso', { discoverParams: supported(fakeVdso(() => -38).call) }, 'ENOSYS'],
+  ] as const)('a forced %s backend keeps throwing its errno, with the reason, and never moves', (backend, overrides, code) => {
+    const engine = createEngine(environment({ ...overrides, backend }));
+    for (let call = 0; call < 3; call += 1) {
+      expect(() => engine.fill(new Uint8Array(8), 8, 0)).toThrow(expect.objectContaining({ name: 'GetrandomError', code, message: expect.stringContaining(`VGETRANDOM_BACKEND=${backend}`) }));
+    }
+    expect(engine.info().backend).toBe(backend);
+  });
+
+  it('EAGAIN, EINVAL and a syscall EFAULT are the caller\'s: they throw and change nothing', () => {
+    for (const errno of [11, 22, 14]) {
+      const engine = createEngine(environment({ discoverParams: unsupported('no-vdso'), syscall: failingSyscall(errno).syscall }));
+      expect(() => engine.fill(new Uint8Array(8), 8, 0)).toThrow(GetrandomError);
+      expect(engine.info().backend).toBe('syscall');
+    }
+  });
+
+  it('a refused mmap uses the syscall, says when it retries, backs off, and returns to the vDSO once memory comes back', () => {
+    let clock = 1000;
+    let refuse = true;
+    const source = new SimulatedPageSource({ failWhen: () => (refuse ? 'mmap-denied: EPERM' : undefined) });
+    const vdso = fakeVdso();
+    const sys = fakeSyscall();
+    const engine = createEngine(environment({ discoverParams: supported(vdso.call), syscall: sys.syscall, createPageSource: () => source, now: () => clock }));
+    engine.fill(new Uint8Array(8), 8, 0);
+    let info = engine.info();
+    expect(info.backend).toBe('syscall');
+    expect(info.fallbacks[0]!.reason).toMatch(/mmap|EPERM/);
+    expect(info.retry).toMatchObject({ at: 1050, inMs: 50, attempts: 0 });
+    clock = 1049;
+    engine.fill(new Uint8Array(8), 8, 0);
+    expect(engine.info().retry!.attempts).toBe(0);
+    clock = 1050;
+    engine.fill(new Uint8Array(8), 8, 0);
+    info = engine.info();
+    expect(info).toMatchObject({ backend: 'syscall', retry: { at: 1150, attempts: 1 } });
+    expect(info.fallbacks).toHaveLength(1);
+    // The delay doubles up to 5 s.
+    for (let attempt = 0; attempt < 12; attempt += 1) {
+      clock = engine.info().retry!.at;
+      engine.fill(new Uint8Array(8), 8, 0);
+    }
+    const last = engine.info().retry!;
+    expect(last.at - clock).toBe(5000);
+    refuse = false;
+    clock = last.at;
+    engine.fill(new Uint8Array(8), 8, 0);
+    expect(engine.info()).toMatchObject({ backend: 'vdso', fallbacks: [] });
+    expect(engine.info().retry).toBeUndefined();
+    expect(vdso.calls.length).toBe(1);
+  });
+
+  it('where the process-wide pool cannot be had, the main thread uses a private pool and a worker the syscall', () => {
+    const unavailable = () => {
+      throw new PoolUnavailable('pool-metadata', 'the process-wide pool could not be created: RangeError');
+    };
+    const main = createEngine(environment({ createPool: unavailable, onWorker: false }));
+    main.fill(new Uint8Array(8), 8, 0);
+    expect(main.info()).toMatchObject({ backend: 'vdso', state: { pool: 'private', poolNote: expect.stringContaining('could not be created') } });
+    const worker = createEngine(environment({ createPool: unavailable, onWorker: true }));
+    worker.fill(new Uint8Array(8), 8, 0);
+    expect(worker.info()).toMatchObject({ backend: 'syscall', fallbacks: [{ backend: 'vdso', reason: 'pool-metadata' }] });
   });
 });

@@ -2,8 +2,18 @@
 // at import), gives this thread its own vgetrandom state, and turns short counts and
 // negative errnos into complete fills or GetrandomErrors, in one place.
 //
-//   auto: vdso (params + a state from the slab) -> syscall -> node:crypto
-//   every step that is skipped is recorded with its reason in backendInfo().fallbacks
+//   auto: vdso (params + a state from the pool) -> syscall -> node:crypto
+//
+// States of an engine, and what moves it:
+//
+//   unselected --first fill--> vdso | syscall | crypto      (or failed: a forced backend is missing)
+//   vdso    --vDSO error that is not the caller's--> syscall (auto; forced: throws)
+//   syscall --syscall error that is not the caller's--> crypto (auto; forced: throws)
+//   syscall --retry time reached, a state is had--> vdso    (only after a transient refusal:
+//                                                             mmap denied or failed, pool full)
+//   vdso    --worker exit hook--> syscall, for good          (no state is taken after the hook)
+//
+// Every step down is recorded with its reason in backendInfo().fallbacks.
 import { randomFillSync as cryptoRandomFillSync } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
 import { type ParamsDiscovery, type VgetrandomFunction, discoverParams } from '@vgetrandom/params';
@@ -11,7 +21,7 @@ import { MmapPageSource, type PageSource, type StateHandle } from '@vgetrandom/s
 import { type Address, type NativeAvailability, errnoName, getrandomSyscall, nativeAvailability, syscallNumbers, toAddress } from '@vgetrandom/sys';
 import { type Backend, type BackendName, type SyscallFunction, cryptoBackend, syscallBackend, vdsoBackend } from './backends.js';
 import { GetrandomError } from './errors.js';
-import { type StatePool, processPool } from './pool.js';
+import { PoolUnavailable, type StatePool, privatePool, processPool } from './pool.js';
 import { bytesOfView, realByteLength } from './views.js';
 
 /** What VGETRANDOM_BACKEND (or `environment.backend`) asks for. */
@@ -21,7 +31,7 @@ export type BackendRequest = 'auto' | BackendName;
 export interface Fallback {
   /** The backend that was skipped. */
   readonly backend: 'vdso' | 'syscall';
-  /** `'no-vdso'`, `'no-symbol'`, `'enosys'`, `'mmap-denied: EPERM'`, `'vdso-error: EFAULT'`, ... */
+  /** `'no-vdso'`, `'no-symbol'`, `'enosys'`, `'mmap-denied: EPERM'`, `'vdso-error: EFAULT'`, `'syscall-error: ENOSYS'`, ... */
   readonly reason: string;
   readonly detail: string;
 }
@@ -33,21 +43,29 @@ export interface BackendInfo {
   readonly fallbacks: readonly Fallback[];
   /** This thread's vgetrandom state, on the vdso backend. */
   readonly state?: { readonly address: bigint; readonly size: number; readonly pool: 'private' | 'shared'; readonly poolNote?: string };
+  /** When a transient refusal (mmap denied or failed, pool full) keeps this thread off the vDSO: when it tries again. */
+  readonly retry?: { readonly at: number; readonly inMs: number; readonly attempts: number };
 }
 
 /** Everything the engine takes from the host; tests replace parts of it. */
 export interface EngineEnvironment {
-  /** Default: VGETRANDOM_BACKEND, else 'auto'. */
+  /** Default: VGETRANDOM_BACKEND, else 'auto'. An empty value means 'auto'. */
   readonly backend?: string;
   readonly nativeAvailability?: () => NativeAvailability;
   readonly discoverParams?: () => ParamsDiscovery;
   readonly createPageSource?: (params: { mmapProt: number; mmapFlags: number }) => PageSource;
-  /** Default: the process-wide shared pool (a private one where it cannot be reached). */
+  /**
+   * Default: the process-wide shared pool. May throw PoolUnavailable: the main thread then
+   * uses a private pool, a worker the syscall (a worker's private pages would leak when it is
+   * terminated).
+   */
   readonly createPool?: (stateSize: number, source: PageSource) => StatePool;
   readonly syscall?: SyscallFunction;
   readonly randomFillSync?: typeof cryptoRandomFillSync;
   /** Whether this engine runs on a worker (its state is returned at exit). Default: !isMainThread. */
   readonly onWorker?: boolean;
+  /** The clock for retry times. Default: Date.now. */
+  readonly now?: () => number;
 }
 
 /** Backend selection, per-thread state and complete fills, behind every public function. */
@@ -65,38 +83,63 @@ export interface Engine {
 
 const EINTR = 4;
 const EAGAIN = 11;
+const EFAULT = 14;
 const EINVAL = 22;
 // The vDSO caps one call at INT_MAX & PAGE_MASK; larger requests come back short and we loop.
 
 const requests: readonly string[] = ['auto', 'vdso', 'syscall', 'crypto'];
+/** After a transient refusal, the first retry comes after this long, then twice as long each time, up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 50;
+const RETRY_MAX_MS = 5000;
 
+/**
+ * Errors the caller's request causes (or asks to retry): they never move the engine to
+ * another backend. EFAULT counts only from the syscall: from the vDSO it is about our
+ * state (a straddling one), the buffer having been checked.
+ */
+function callersErrno(errno: number, backend: BackendName): boolean {
+  return errno === EAGAIN || errno === EINVAL || errno === EINTR || (errno === EFAULT && backend !== 'vdso');
+}
 
 function outsideView(view: ArrayBufferView, length: number): GetrandomError {
   const real = realByteLength(view);
   const what = real < 0 ? 'not a typed array or DataView' : `a view of ${real} bytes`;
-  return new GetrandomError('EFAULT', `cannot fill ${String(length)} bytes of ${what}: a fill must stay inside the view's real memory`, { errno: 14 });
+  return new GetrandomError('EFAULT', `cannot fill ${String(length)} bytes of ${what}: a fill must stay inside the view's real memory`, { errno: EFAULT });
 }
 
 /**
  * An engine: picks its backend at first use, never at creation.
- * Its fill() throws GetrandomError ERR_INVALID_BACKEND, ERR_BACKEND_UNAVAILABLE, EAGAIN, EINVAL, EIO.
+ * Its fill() throws GetrandomError ERR_INVALID_BACKEND, ERR_BACKEND_UNAVAILABLE, EAGAIN, EINVAL, EIO,
+ * and, on a forced backend only, the errno that backend failed with.
  */
 export function createEngine(environment: EngineEnvironment = {}): Engine {
-  const requestedRaw = environment.backend ?? process.env['VGETRANDOM_BACKEND'] ?? 'auto';
+  const requestedRaw = environment.backend ?? (process.env['VGETRANDOM_BACKEND'] || 'auto');
+  const now = environment.now ?? Date.now;
+  const onWorker = environment.onWorker ?? !isMainThread;
+  const syscall: SyscallFunction = environment.syscall ?? ((target, length, flags) => getrandomSyscall(target, length, flags));
+
+  // The selected backend (undefined: not yet selected), or why selection failed for good.
   let backend: Backend | undefined;
   let selectionError: GetrandomError | undefined;
-  let fallbacks: Fallback[] = [];
   let requested: BackendRequest = 'auto';
+  let fallbacks: Fallback[] = [];
+  // The vDSO side: its function and params once discovered, the pool, this thread's state.
+  let vdso: { call: VgetrandomFunction; stateSize: number } | undefined;
   let pool: StatePool | undefined;
   let state: StateHandle | undefined;
-  let stateSize = 0;
-  let exitHookInstalled = false;
   // The hot path: while the vdso backend is active, fill() calls the decoded function
   // directly with pre-resolved arguments, skipping the backend object.
   let vdsoCall: VgetrandomFunction | undefined;
   let vdsoState: Address = 0n as Address;
-
-  const syscall: SyscallFunction = environment.syscall ?? ((target, length, flags) => getrandomSyscall(target, length, flags));
+  let stateSize = 0;
+  // A transient refusal: when to try the vDSO again (undefined: no retry pending).
+  let retryAt: number | undefined;
+  let retryDelay = RETRY_FIRST_MS;
+  let retryAttempts = 0;
+  // Why this thread never takes a state again: the worker exit hook ran, or the vDSO
+  // failed a valid request.
+  let vdsoClosed: 'exited' | 'abandoned' | undefined;
+  let exitHookInstalled = false;
 
   function select(): Backend {
     if (selectionError) throw selectionError;
@@ -110,10 +153,11 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     requested = requestedRaw as BackendRequest;
     fallbacks = [];
     const chosen =
-      requested === 'crypto' ? cryptoBackend(environment.randomFillSync) : tryVdso(requested === 'vdso') ?? trySyscall(requested === 'syscall') ?? cryptoBackend(environment.randomFillSync);
+      requested === 'crypto' ? cryptoBackend(environment.randomFillSync) : tryVdso() ?? trySyscall() ?? cryptoBackend(environment.randomFillSync);
     if (requested !== 'auto' && chosen.name !== requested) {
       const why = fallbacks.map((fallback) => `${fallback.backend}: ${fallback.reason} (${fallback.detail})`).join('; ');
       selectionError = new GetrandomError('ERR_BACKEND_UNAVAILABLE', `VGETRANDOM_BACKEND=${requested} is unavailable here: ${why}`);
+      retryAt = undefined;
       throw selectionError;
     }
     backend = chosen;
@@ -125,38 +169,74 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     return availability.available ? undefined : availability.reason;
   }
 
-  function tryVdso(forced: boolean): Backend | undefined {
-    if (!forced && requested === 'syscall') return undefined;
-    const problem = nativeProblem();
-    if (problem !== undefined) {
-      fallbacks.push({ backend: 'vdso', reason: 'native-unavailable', detail: problem });
-      return undefined;
+  function tryVdso(): Backend | undefined {
+    if (requested === 'syscall' || vdsoClosed !== undefined) return undefined;
+    if (vdso === undefined) {
+      const problem = nativeProblem();
+      if (problem !== undefined) {
+        fallbacks.push({ backend: 'vdso', reason: 'native-unavailable', detail: problem });
+        return undefined;
+      }
+      const discovery = (environment.discoverParams ?? discoverParams)();
+      if (!discovery.supported) {
+        fallbacks.push({ backend: 'vdso', reason: discovery.reason, detail: discovery.detail });
+        return undefined;
+      }
+      const { params, vgetrandom } = discovery;
+      const source = (environment.createPageSource ?? ((mmap) => new MmapPageSource(mmap)))(params);
+      try {
+        pool = (environment.createPool ?? processPool)(params.sizeOfOpaqueState, source);
+      } catch (error) {
+        const reason = error instanceof PoolUnavailable ? error.reason : 'pool-unavailable';
+        if (onWorker) {
+          fallbacks.push({ backend: 'vdso', reason, detail: (error as Error).message });
+          return undefined;
+        }
+        // The main thread is never terminated, so its own pages cannot leak.
+        pool = { ...privatePool(params.sizeOfOpaqueState, source), note: (error as Error).message };
+      }
+      vdso = { call: vgetrandom.call, stateSize: params.sizeOfOpaqueState };
     }
-    const discovery = (environment.discoverParams ?? discoverParams)();
-    if (!discovery.supported) {
-      fallbacks.push({ backend: 'vdso', reason: discovery.reason, detail: discovery.detail });
-      return undefined;
-    }
-    const { params, vgetrandom } = discovery;
-    const source = (environment.createPageSource ?? ((mmap) => new MmapPageSource(mmap)))(params);
-    pool = (environment.createPool ?? processPool)(params.sizeOfOpaqueState, source);
-    const taken = pool.acquire();
-    if (!('address' in taken)) {
-      // A sandbox may forbid the mmap; that only means the syscall (dhcpcd's lesson).
-      fallbacks.push({ backend: 'vdso', reason: taken.failure, detail: 'could not map memory for a vgetrandom state' });
-      pool = undefined;
-      return undefined;
-    }
-    state = taken;
-    stateSize = params.sizeOfOpaqueState;
-    installExitHook();
-    vdsoCall = vgetrandom.call;
-    vdsoState = toAddress(taken.address);
-    return vdsoBackend(vgetrandom.call, vdsoState, stateSize);
+    return takeState();
   }
 
-  function trySyscall(forced: boolean): Backend | undefined {
-    if (!forced && requested === 'vdso') return undefined;
+  /** This thread's state from the pool, or a fallback entry and a retry time. */
+  function takeState(): Backend | undefined {
+    const { call, stateSize: size } = vdso!;
+    const taken = pool!.acquire();
+    if (!('address' in taken)) {
+      // Not permanent (memory may come back, a thread may exit): glibc and Go retry too.
+      fallbacks.push({ backend: 'vdso', reason: taken.failure, detail: 'could not map memory for a vgetrandom state; the vDSO is tried again later' });
+      retryAt = now() + retryDelay;
+      retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
+      return undefined;
+    }
+    retryAt = undefined;
+    retryDelay = RETRY_FIRST_MS;
+    state = taken;
+    stateSize = size;
+    installExitHook();
+    vdsoCall = call;
+    vdsoState = toAddress(taken.address);
+    return vdsoBackend(call, vdsoState, stateSize);
+  }
+
+  /** The pending retry: back to the vDSO if a state can be had now. */
+  function retryVdso(): void {
+    retryAttempts += 1;
+    // This attempt's outcome replaces the entry for the last refusal.
+    for (let index = fallbacks.length - 1; index >= 0; index -= 1) {
+      if (fallbacks[index]!.backend === 'vdso') {
+        fallbacks.splice(index, 1);
+        break;
+      }
+    }
+    const recovered = takeState();
+    if (recovered) backend = recovered;
+  }
+
+  function trySyscall(): Backend | undefined {
+    if (requested === 'vdso') return undefined;
     const problem = environment.syscall ? undefined : nativeProblem();
     if (problem !== undefined) {
       fallbacks.push({ backend: 'syscall', reason: 'native-unavailable', detail: problem });
@@ -171,37 +251,68 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
 
   function installExitHook(): void {
     // A worker that ends normally returns its state; the main thread keeps it to the end.
-    const onWorker = environment.onWorker ?? !isMainThread;
     if (!onWorker || exitHookInstalled) return;
     exitHookInstalled = true;
-    process.once('exit', release);
+    process.once('exit', () => {
+      // Calls in exit handlers that run after this one must not take a state that would
+      // never be returned: they use the syscall (or node:crypto).
+      close('exited');
+      if (backend === undefined || backend.name === 'vdso') backend = trySyscall() ?? cryptoBackend(environment.randomFillSync);
+    });
   }
 
-  function release(): void {
+  /** Gives the state back; the next call takes another (release() of the Engine). */
+  function dropState(): void {
     // Clear our reference before the pool can hand the state to anyone else.
     const held = state;
     state = undefined;
     vdsoCall = undefined;
     if (held && pool) pool.release(held);
+  }
+
+  function release(): void {
+    dropState();
     if (backend?.name === 'vdso') backend = undefined;
   }
 
-  /** Leaves the vDSO for good after an error it should never return. */
-  function abandonVdso(errno: number): Backend {
-    fallbacks.push({ backend: 'vdso', reason: `vdso-error: ${errnoName(errno)}`, detail: `the vDSO returned -${errnoName(errno)} for a valid request` });
-    release();
-    const replacement = trySyscall(false) ?? cryptoBackend(environment.randomFillSync);
-    backend = replacement;
-    return replacement;
+  /** No state is taken again on this thread. */
+  function close(why: 'exited' | 'abandoned'): void {
+    vdsoClosed = why;
+    retryAt = undefined;
+    dropState();
+  }
+
+  /** Moves on from a backend that failed for a reason that is not the caller's (auto only). */
+  function abandon(failed: Backend, errno: number): Backend {
+    const name = errnoName(errno);
+    if (requested !== 'auto') {
+      throw new GetrandomError(name, `VGETRANDOM_BACKEND=${requested}: the ${failed.name} backend failed with ${name}`, { errno });
+    }
+    if (failed.name === 'vdso') {
+      fallbacks.push({ backend: 'vdso', reason: `vdso-error: ${name}`, detail: `the vDSO returned -${name} for a valid request` });
+      close('abandoned');
+      backend = trySyscall() ?? cryptoBackend(environment.randomFillSync);
+    } else {
+      fallbacks.push({ backend: 'syscall', reason: `syscall-error: ${name}`, detail: `the getrandom syscall failed with ${name} (a sandbox may forbid it)` });
+      retryAt = undefined;
+      backend = cryptoBackend(environment.randomFillSync);
+    }
+    return backend;
   }
 
   function fill(view: ArrayBufferView, length: number, flags: number): void {
     // The one place native code is called: it writes `length` bytes at the view's real data
     // pointer, so `length` must fit the view's real extent, whatever its properties claim.
     if (!(length <= realByteLength(view) && length >= 0)) throw outsideView(view, length);
-    const written =
-      vdsoCall !== undefined ? (vdsoCall(view, length, flags, vdsoState, stateSize) as number) : (backend ?? select()).fill(view, length, flags);
+    const written = vdsoCall !== undefined ? (vdsoCall(view, length, flags, vdsoState, stateSize) as number) : slowFill(view, length, flags);
     if (written !== length) finish(view, length, flags, written);
+  }
+
+  /** Any backend but an active vDSO: selection, a pending retry, syscall or node:crypto. */
+  function slowFill(view: ArrayBufferView, length: number, flags: number): number {
+    if (retryAt !== undefined && now() >= retryAt) retryVdso();
+    if (vdsoCall !== undefined) return vdsoCall(view, length, flags, vdsoState, stateSize) as number;
+    return (backend ?? select()).fill(view, length, flags);
   }
 
   /** Short counts, EINTR and errors. */
@@ -223,10 +334,10 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
           throw new GetrandomError('EAGAIN', 'the kernel RNG is not ready yet and GRND_NONBLOCK was given; retry later', { errno });
         }
         if (errno === EINVAL) throw new GetrandomError('EINVAL', 'the kernel rejected the flags', { errno });
-        if (errno !== EINTR) {
-          if (current.name !== 'vdso') throw new GetrandomError(errnoName(errno), `getrandom failed with ${errnoName(errno)}`, { errno });
-          current = abandonVdso(errno);
+        if (errno === EFAULT && callersErrno(errno, current.name)) {
+          throw new GetrandomError('EFAULT', `the ${current.name} backend could not write to the buffer`, { errno });
         }
+        if (!callersErrno(errno, current.name)) current = abandon(current, errno);
       }
       bytes ??= bytesOfView(view, length);
       written = current.fill(bytes.subarray(done), length - done, flags);
@@ -235,6 +346,7 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
 
   function info(): BackendInfo {
     const active = backend ?? select();
+    const at = retryAt;
     return {
       backend: active.name,
       requested,
@@ -242,6 +354,7 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
       ...(active.name === 'vdso' && state && pool
         ? { state: { address: state.address, size: stateSize, pool: pool.kind, ...(pool.note ? { poolNote: pool.note } : {}) } }
         : {}),
+      ...(at !== undefined ? { retry: { at, inMs: Math.max(0, at - now()), attempts: retryAttempts } } : {}),
     };
   }
 

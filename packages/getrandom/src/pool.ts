@@ -1,8 +1,19 @@
-// The process-wide pool of states, as glibc keeps one: the main thread creates it at its
-// first call and publishes it through worker environment data, so every worker started
-// afterwards takes its state from the same pool and returns it there.
+// The process-wide pool of states, as glibc keeps one. The main thread creates the pool's
+// metadata when this module loads there (a few KiB of SharedArrayBuffers, no native code)
+// and publishes it through worker environment data, so every worker started afterwards,
+// before or after the first getrandom() call, takes its state from the same pool and a
+// terminated worker's state is found by the liveness sweep.
 import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
-import { type PageSource, type SharedPoolDescriptor, SharedSlabPool, SlabAllocator, type StateHandle, kernelThreadIdentity } from '@vgetrandom/slab';
+import {
+  type PageSource,
+  type SharedPoolDescriptor,
+  SharedSlabPool,
+  SharedStore,
+  type SharedStoreDescriptor,
+  SlabAllocator,
+  type StateHandle,
+  kernelThreadIdentity,
+} from '@vgetrandom/slab';
 
 /** A pool of states for a thread's engine. */
 export interface StatePool {
@@ -24,8 +35,38 @@ export function privatePool(stateSize: number, source: PageSource): StatePool {
   };
 }
 
-/** The environment-data key the pool is published under. */
-export const SHARED_POOL_KEY = 'vgetrandom:shared-pool:v1';
+/** The environment-data key the pool's metadata is published under. */
+export const SHARED_POOL_KEY = 'vgetrandom:shared-pool:v2';
+
+/** Why the process-wide pool cannot be used from this thread. */
+export class PoolUnavailable extends Error {
+  override readonly name = 'PoolUnavailable';
+  /** `'no-shared-pool'` (a worker that cannot see it) or `'pool-metadata'` (it could not be created). */
+  readonly reason: 'no-shared-pool' | 'pool-metadata';
+  constructor(reason: PoolUnavailable['reason'], message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/** The published metadata, or why there is none. Settled when this module loads. */
+const published: SharedStoreDescriptor | PoolUnavailable = (() => {
+  const inherited = getEnvironmentData(SHARED_POOL_KEY) as SharedStoreDescriptor | undefined;
+  if (inherited !== undefined) return inherited;
+  if (!isMainThread) {
+    return new PoolUnavailable(
+      'no-shared-pool',
+      'this worker cannot see the process-wide pool: it was started before the main thread imported @vgetrandom/getrandom (import it in the main thread before starting workers)',
+    );
+  }
+  try {
+    const store = SharedStore.create();
+    setEnvironmentData(SHARED_POOL_KEY, store.descriptor as never);
+    return store.descriptor;
+  } catch (error) {
+    return new PoolUnavailable('pool-metadata', `the process-wide pool could not be created: ${(error as Error).message}`);
+  }
+})();
 
 let shared: SharedSlabPool | undefined;
 
@@ -34,23 +75,15 @@ export function sharedStatePool(): SharedSlabPool | undefined {
   return shared;
 }
 
-/** The shared pool if this thread can reach it, else a private one that says why. */
+/**
+ * The process-wide pool.
+ * @throws PoolUnavailable when this thread cannot reach it or it could not be created;
+ *   SlabError when the published metadata is not ours (another state size).
+ */
 export function processPool(stateSize: number, source: PageSource): StatePool {
+  if (published instanceof PoolUnavailable) throw published;
   const options = { stateSize, source, policy: 'glibc' as const, reclaim: { keepEmpty: 1 }, identity: kernelThreadIdentity };
-  if (!shared) {
-    const published = getEnvironmentData(SHARED_POOL_KEY) as SharedPoolDescriptor | undefined;
-    if (published !== undefined) {
-      shared = SharedSlabPool.attach(published, options);
-    } else if (isMainThread) {
-      shared = SharedSlabPool.create(options);
-      setEnvironmentData(SHARED_POOL_KEY, shared.descriptor as never);
-    } else {
-      return {
-        ...privatePool(stateSize, source),
-        note: 'this worker cannot see the shared pool (started before the main thread first used getrandom, or no environment data); it uses a private pool',
-      };
-    }
-  }
+  shared ??= SharedSlabPool.attachStore(published, options);
   const pool = shared;
   return {
     kind: 'shared',
@@ -58,3 +91,5 @@ export function processPool(stateSize: number, source: PageSource): StatePool {
     release: (state) => pool.release(state),
   };
 }
+
+export type { SharedPoolDescriptor };

@@ -20,5 +20,5 @@ export { type Geometry, computeGeometry } from './geometry.js';
 export { MmapPageSource, type MmapPageSourceOptions } from './mmap-source.js';
 export { SimulatedPageSource, type SimulatedPageSourceOptions } from './simulated-source.js';
 export { type SharedPoolDescriptor, type SharedPoolOptions, SharedSlabPool, type ThreadIdentity } from './shared-pool.js';
-export { type SharedStoreDescriptor } from './shared-store.js';
-export { kernelThreadIdentity, threadStartTime } from './thread-identity.js';
+export { SharedStore, type SharedStoreDescriptor } from './shared-store.js';
+export { UNKNOWN_START, kernelThreadIdentity, threadMayBeAlive, threadStartTime } from './thread-identity.js';

@@ -1,5 +1,6 @@
 // The shared pool on one thread with simulated thread identities: ownership, sweeps,
 // reused tids, and recovery from a thread that died holding the lock.
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { StateHandle } from './api.js';
 import { SharedSlabPool, type ThreadIdentity } from './shared-pool.js';
@@ -131,5 +132,54 @@ describe('SharedSlabPool', () => {
     main.release(handle);
     expect(() => main.release(handle)).toThrow(expect.objectContaining({ code: 'ERR_SLAB_DOUBLE_FREE' }));
     main.checkInvariants();
+  });
+});
+
+describe('SharedSlabPool when liveness cannot be established', () => {
+  it('an identity that throws, or that cannot tell, never gets a live thread\'s state reclaimed', () => {
+    for (const isAlive of [
+      () => {
+        throw new Error('EMFILE: too many open files');
+      },
+      () => true,
+    ]) {
+      const threads = simulatedThreads();
+      const failing: ThreadIdentity = { current: threads.identity.current, isAlive };
+      const source = new SimulatedPageSource();
+      const main = SharedSlabPool.create({ stateSize: 144, alignment: 64, policy: 'glibc', source, identity: failing, lockCheckMs: 1 });
+      const held = Array.from({ length: 21 }, () => main.acquire()!);
+      expect(main.sweep()).toBe(0);
+      // The pool grows instead of taking a state back.
+      const extra = main.acquire()!;
+      expect(held.map((handle) => handle.address)).not.toContain(extra.address);
+      expect(main.stats().statesInUse).toBe(22);
+      main.checkInvariants();
+    }
+  });
+
+  it('a lock holder whose liveness cannot be established is waited for, not taken over', async () => {
+    const threads = simulatedThreads();
+    const failing: ThreadIdentity = {
+      current: threads.identity.current,
+      isAlive: () => {
+        throw new Error('no /proc and no tgkill');
+      },
+    };
+    const source = new SimulatedPageSource();
+    const main = SharedSlabPool.create({ stateSize: 144, alignment: 64, policy: 'glibc', source, identity: failing, lockCheckMs: 1 });
+    const lock = new Int32Array(main.descriptor.store.buffers.lock);
+    Atomics.store(lock, 0, 4242); // "thread 4242" holds the lock
+    // Another thread lets go after 60 ms (this one is blocked in acquire() meanwhile).
+    const releaser = new Worker('const lock = new Int32Array(require("node:worker_threads").workerData); setTimeout(() => { Atomics.store(lock, 0, 0); Atomics.notify(lock, 0); }, 60);', {
+      eval: true,
+      workerData: lock.buffer,
+    });
+    await new Promise((resolve) => releaser.once('online', resolve));
+    const started = performance.now();
+    main.acquire();
+    await releaser.terminate();
+    // It waited for the holder to let go (about 60 ms), and repaired nothing.
+    expect(performance.now() - started).toBeGreaterThan(40);
+    expect(main.stats().repairs).toBe(0);
   });
 });

@@ -20,7 +20,10 @@ import { H, SLOT_OWNED } from './store.js';
 export interface ThreadIdentity {
   /** The calling thread: kernel tid and start time (which tells reused tids apart). */
   current(): { readonly tid: number; readonly start: number };
-  /** True while thread `tid` exists with this start time (any start time if omitted). */
+  /**
+   * False only when the thread is positively gone (or its tid now names another thread).
+   * When liveness cannot be established it MUST return true. A throw counts as true.
+   */
   isAlive(tid: number, start?: number): boolean;
 }
 
@@ -85,6 +88,16 @@ export class SharedSlabPool {
     return new SharedSlabPool(SharedStore.attach(descriptor.store), options);
   }
 
+  /**
+   * Joins (or starts) a pool over published metadata alone: the first to attach records
+   * the state size, later ones must agree. Lets a process publish the metadata before it
+   * knows the state size (before any native call).
+   * @throws SlabError ERR_SLAB_INVALID_OPTION for a foreign descriptor or another state size.
+   */
+  static attachStore(store: SharedStoreDescriptor, options: SharedPoolOptions): SharedSlabPool {
+    return new SharedSlabPool(SharedStore.attach(store), options);
+  }
+
   get descriptor(): SharedPoolDescriptor {
     return { store: this.store.descriptor, stateSize: this.slab.geometry.stateSize };
   }
@@ -107,7 +120,19 @@ export class SharedSlabPool {
       // Map outside the lock; another thread may refill meanwhile, which only adds room.
       const mapped = this.slab.mapRefill();
       this.lock(me.tid);
-      if (mapped) this.slab.installChunk(mapped.region, mapped.pages);
+      if (mapped) {
+        try {
+          this.slab.installChunk(mapped.region, mapped.pages);
+        } catch (error) {
+          // The metadata could not grow (full, or no memory): nothing was installed.
+          if (!(error instanceof SlabError && error.code === 'ERR_SLAB_METADATA')) {
+            this.unlock();
+            throw error;
+          }
+          this.slab.lastMapFailure = `metadata: ${error.message}`;
+          this.slab.source.unmap(mapped.region);
+        }
+      }
       slot = this.slab.takeFree();
       if (slot < 0) {
         this.unlock();
@@ -155,7 +180,7 @@ export class SharedSlabPool {
       if (tid !== 0 && this.store.slotNext[slot] === SLOT_OWNED) candidates.push([slot, tid, this.store.ownerStart[slot]!]);
     }
     this.unlock();
-    const dead = candidates.filter(([, tid, start]) => !this.identity.isAlive(tid, start));
+    const dead = candidates.filter(([, tid, start]) => this.positivelyDead(tid, start));
     if (dead.length === 0) return 0;
     this.lock(me.tid);
     let reclaimed = 0;
@@ -207,6 +232,15 @@ export class SharedSlabPool {
     return count;
   }
 
+  /** The identity's verdict, where a failure to decide means alive. */
+  private positivelyDead(tid: number, start?: number): boolean {
+    try {
+      return this.identity.isAlive(tid, start) === false;
+    } catch {
+      return false;
+    }
+  }
+
   private me(): { tid: number; start: number } {
     this.self ??= this.identity.current();
     return this.self;
@@ -228,7 +262,7 @@ export class SharedSlabPool {
       Atomics.add(word, LOCK_WAITERS, 1);
       const outcome = Atomics.wait(word, LOCK_HOLDER, holder, this.lockCheckMs);
       Atomics.sub(word, LOCK_WAITERS, 1);
-      if (outcome === 'timed-out' && !this.identity.isAlive(holder)) {
+      if (outcome === 'timed-out' && this.positivelyDead(holder)) {
         // The holder died inside a critical section: take over, then rebuild what it
         // may have left half-done from the ownership records.
         if (Atomics.compareExchange(word, LOCK_HOLDER, holder, tid) === holder) {

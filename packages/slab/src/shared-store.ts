@@ -34,9 +34,14 @@ export interface SharedStoreDescriptor {
   readonly buffers: Readonly<Record<Field, SharedArrayBuffer>>;
 }
 
-const MAX_SLOTS = 1 << 22;
-const MAX_CHUNKS = 1 << 16;
-const MAX_PAGE_ENTRIES = 1 << 22;
+// The largest the metadata can grow. A growable SharedArrayBuffer reserves its maximum as
+// address space at creation (it counts against `ulimit -v`), so these are what a process
+// can really use, not what the format could hold: 2^17 states (a Node process runs out of
+// memory long before 131 072 threads), 2^14 chunks, a page index of 2^18 entries. Together
+// they reserve 6.5 MiB and commit what is used: 3.6 KiB for a handful of threads.
+const MAX_SLOTS = 1 << 17;
+const MAX_CHUNKS = 1 << 14;
+const MAX_PAGE_ENTRIES = 1 << 18;
 const maxEntries: Record<Field, number> = {
   header: HEADER_LENGTH,
   lock: 4,
@@ -105,11 +110,18 @@ export class SharedStore implements Store {
     this.generation = generation;
   }
 
-  /** Fresh, empty shared metadata. */
+  /**
+   * Fresh, empty shared metadata: 3.6 KiB now, growing in steps.
+   * @throws SlabError ERR_SLAB_METADATA when the buffers cannot be created (e.g. `ulimit -v`).
+   */
   static create(): SharedStore {
     const buffers = {} as Record<Field, SharedArrayBuffer>;
-    for (const [field, kind] of Object.entries(FIELDS) as Array<[Field, Kind]>) {
-      buffers[field] = new SharedArrayBuffer((initialEntries[field] ?? 0) * BYTES[kind], { maxByteLength: maxEntries[field] * BYTES[kind] });
+    try {
+      for (const [field, kind] of Object.entries(FIELDS) as Array<[Field, Kind]>) {
+        buffers[field] = new SharedArrayBuffer((initialEntries[field] ?? 0) * BYTES[kind], { maxByteLength: maxEntries[field] * BYTES[kind] });
+      }
+    } catch (cause) {
+      throw new SlabError('ERR_SLAB_METADATA', `the shared pool's metadata could not be created: ${(cause as Error).message}`, { cause });
     }
     const store = new SharedStore({ version: 1, buffers });
     store.header[H.freeHead] = -1;
@@ -130,10 +142,15 @@ export class SharedStore implements Store {
       const buffer = this.descriptor.buffers[field];
       const bytes = entries * BYTES[FIELDS[field]];
       if (entries > maxEntries[field]) {
-        throw new SlabError('ERR_SLAB_INVALID_OPTION', `the shared pool is full: ${field} cannot hold ${entries} entries`);
+        throw new SlabError('ERR_SLAB_METADATA', `the shared pool is full: ${field} cannot hold ${entries} entries`);
       }
       if (buffer.byteLength < bytes) {
-        buffer.grow(bytes);
+        try {
+          buffer.grow(bytes);
+        } catch (cause) {
+          // The address space was reserved at creation, but committing it can still fail.
+          throw new SlabError('ERR_SLAB_METADATA', `the shared pool could not grow ${field} to ${entries} entries: ${(cause as Error).message}`, { cause });
+        }
         (this as unknown as Record<Field, unknown>)[field] = view(FIELDS[field], buffer);
         this.generation = Atomics.add(this.lock, LOCK_GENERATION, 1) + 1;
       }
@@ -141,12 +158,13 @@ export class SharedStore implements Store {
   }
 
   ensureSlots(count: number): void {
-    if (count <= this.slotChunk.length) return;
+    // Every field of the group: a failed grow may have enlarged only the first ones.
+    if (count <= this.slotChunk.length && count <= this.ownerStart.length && count <= this.slotNext.length && count <= this.slotPrev.length && count <= this.ownerTid.length) return;
     this.grow(['slotChunk', 'slotPrev', 'slotNext', 'ownerTid', 'ownerStart'], Math.max(count, Math.ceil(this.slotChunk.length * 1.125), 64));
   }
 
   ensureChunks(count: number): void {
-    if (count <= this.chunkBase.length) return;
+    if ([this.chunkBase, this.chunkPages, this.chunkFirstSlot, this.chunkSlots, this.chunkFree, this.chunkMapped].every((field) => count <= field.length)) return;
     this.grow(['chunkBase', 'chunkPages', 'chunkFirstSlot', 'chunkSlots', 'chunkFree', 'chunkMapped'], Math.max(count, this.chunkBase.length * 2, 8));
   }
 

@@ -7,6 +7,7 @@ export type SysErrorCode =
   | 'ERR_UNSUPPORTED_PLATFORM'
   | 'ERR_NATIVE_UNAVAILABLE'
   | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_THREAD_TERMINATING'
   | string;
 
 /** A failed libc call (`code` = errno name) or a host that cannot make native calls. */

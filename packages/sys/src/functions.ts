@@ -2,6 +2,7 @@
 import { type Address } from './address.js';
 import { SysError } from './errors.js';
 import { type NativeFunction, koffi } from './native.js';
+import { withTerminationGuard } from './termination-guard.js';
 
 const prototypes = new Map<string, ReturnType<ReturnType<typeof koffi>['proto']>>();
 
@@ -21,12 +22,14 @@ export function decodeFunction(address: Address, prototype: string): NativeFunct
   let type = prototypes.get(prototype);
   try {
     // koffi registers a named prototype once; declaring the same name again throws.
-    type ??= ffi.proto(prototype);
+    type ??= withTerminationGuard(() => ffi.proto(prototype));
     prototypes.set(prototype, type);
   } catch (cause) {
+    if (cause instanceof SysError) throw cause;
     throw new SysError('ERR_INVALID_ARGUMENT', 'decodeFunction', `bad C prototype '${prototype}': ${(cause as Error).message}`, {
       cause,
     });
   }
-  return ffi.decode(address, type) as NativeFunction;
+  const known = type;
+  return withTerminationGuard(() => ffi.decode(address, known) as NativeFunction);
 }

@@ -44,4 +44,5 @@ export {
 export { type NativeAvailability, type NativeFunction, lastErrno, nativeAvailability, sizeMax } from './native.js';
 export { GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM, getrandomSyscall } from './random.js';
 export { syscallNumbers } from './syscalls.js';
-export { cacheLineSize, gettid, onlineCpus, pageSize, sysconf } from './system.js';
+export { type ThreadPresence, cacheLineSize, gettid, onlineCpus, pageSize, sysconf, threadPresence } from './system.js';
+export { withTerminationGuard } from './termination-guard.js';

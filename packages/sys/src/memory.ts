@@ -3,6 +3,7 @@
 import { type Address, toAddress } from './address.js';
 import { SysError, errnoError } from './errors.js';
 import { koffi, lastErrno, libcFunction } from './native.js';
+import { withTerminationGuard } from './termination-guard.js';
 
 export const PROT_NONE = 0x0;
 export const PROT_READ = 0x1;
@@ -66,7 +67,8 @@ export function readMemory(address: Address, length: number): Uint8Array {
   checkLength('readMemory', length, true);
   if (address === 0n) throw new SysError('ERR_INVALID_ARGUMENT', 'readMemory', 'cannot read memory at address 0');
   if (length === 0) return new Uint8Array(0);
-  return new Uint8Array(koffi().view(address, length));
+  const ffi = koffi();
+  return new Uint8Array(withTerminationGuard(() => ffi.view(address, length)));
 }
 
 /** The native address of a TypedArray's or Buffer's first byte. */

@@ -1,8 +1,14 @@
 // The only module in the repository that touches koffi. koffi is loaded lazily and
 // at most once, so importing @vgetrandom/sys never fails: on a host where koffi or
 // libc cannot be loaded, each call throws a SysError that says why.
+//
+// Every step that makes koffi create JavaScript objects (loading the addon, opening libc,
+// declaring a function, decoding a pointer, viewing memory) runs inside the termination
+// guard (termination-guard.ts): koffi aborts the whole process when a worker is terminated
+// in the middle of one of them.
 import { createRequire } from 'node:module';
 import { SysError } from './errors.js';
+import { withTerminationGuard } from './termination-guard.js';
 
 type Koffi = typeof import('koffi');
 type LibraryHandle = ReturnType<Koffi['load']>;
@@ -34,11 +40,23 @@ function load(): Loaded {
     throw failure;
   }
   try {
-    const koffi = createRequire(import.meta.url)('koffi') as Koffi;
-    const libc = koffi.load('libc.so.6');
-    loaded = { koffi, libc };
+    loaded = withTerminationGuard(() => {
+      const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+      const libc = koffi.load('libc.so.6');
+      // Declared now, under the guard, rather than at first use.
+      for (const declaration of EAGER_DECLARATIONS) declared.set(declaration, libc.func(declaration) as NativeFunction);
+      for (const declaration of OPTIONAL_DECLARATIONS) {
+        try {
+          declared.set(declaration, libc.func(declaration) as NativeFunction);
+        } catch {
+          declared.set(declaration, null);
+        }
+      }
+      return { koffi, libc };
+    });
     return loaded;
   } catch (cause) {
+    if (cause instanceof SysError && cause.code === 'ERR_THREAD_TERMINATING') throw cause;
     failure = new SysError(
       'ERR_NATIVE_UNAVAILABLE',
       'load',
@@ -70,24 +88,40 @@ export function koffi(): Koffi {
 
 const declared = new Map<string, NativeFunction | null>();
 
-/** Declares a libc function once, at first use. */
+/** Every libc function the package calls, declared when koffi loads. */
+const EAGER_DECLARATIONS = [
+  'unsigned long getauxval(unsigned long type)',
+  'void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)',
+  'int munmap(void *addr, size_t length)',
+  'int madvise(void *addr, size_t length, int advice)',
+  'long sysconf(int name)',
+  'long syscall(long number)',
+  'long syscall(long number, void *buffer, size_t length, unsigned int flags)',
+  'long syscall(long number, long first, long second, long third)',
+];
+/** Declared when libc has them (glibc ≥ 2.30 for gettid and tgkill). */
+const OPTIONAL_DECLARATIONS = ['int gettid(void)', 'int tgkill(int tgid, int tid, int sig)'];
+
+/** A libc function, declared once (when koffi loads, for the ones the package uses). */
 export function libcFunction(declaration: string): NativeFunction {
   const known = declared.get(declaration);
   if (known) return known;
-  const fn = load().libc.func(declaration) as NativeFunction;
+  const { libc } = load();
+  const fn = withTerminationGuard(() => libc.func(declaration) as NativeFunction);
   declared.set(declaration, fn);
   return fn;
 }
 
 /** Like libcFunction, but returns undefined when libc lacks the symbol. */
 export function optionalLibcFunction(declaration: string): NativeFunction | undefined {
-  if (declared.has(declaration)) return declared.get(declaration) ?? undefined;
   const { libc } = load();
+  if (declared.has(declaration)) return declared.get(declaration) ?? undefined;
   try {
-    const fn = libc.func(declaration) as NativeFunction;
+    const fn = withTerminationGuard(() => libc.func(declaration) as NativeFunction);
     declared.set(declaration, fn);
     return fn;
-  } catch {
+  } catch (error) {
+    if (error instanceof SysError) throw error;
     declared.set(declaration, null);
     return undefined;
   }

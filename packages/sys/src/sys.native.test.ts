@@ -16,6 +16,7 @@ import {
   getrandomSyscall,
   gettid,
   madvise,
+  threadPresence,
   mmap,
   munmap,
   nativeAvailability,
@@ -109,6 +110,22 @@ describe.skipIf(!linux)('sys on a Linux host (needs Linux)', () => {
     const base = getauxval(AT_SYSINFO_EHDR);
     if (base === 0n) context.skip('this process has no vDSO');
     expect([...readMemory(toAddress(base), 4)]).toEqual([0x7f, 0x45, 0x4c, 0x46]);
+  });
+
+  it('threadPresence: this thread is present; a tid of no thread of ours is gone; nonsense is unknown', async () => {
+    expect(threadPresence(gettid())).toBe('present');
+    // A worker's tid is present while it runs and gone once it has exited.
+    const { Worker } = await import('node:worker_threads');
+    const entry = new URL('../dist/index.js', import.meta.url).href;
+    const worker = new Worker(`import(${JSON.stringify(entry)}).then((sys) => { require('node:worker_threads').parentPort.postMessage(sys.gettid()); setTimeout(() => {}, 200); })`, { eval: true });
+    const tid = await new Promise<number>((resolve) => worker.once('message', resolve));
+    expect(threadPresence(tid)).toBe('present');
+    await worker.terminate();
+    expect(threadPresence(tid)).toBe('gone');
+    // pid 1 is a thread of another process: not in our thread group.
+    expect(threadPresence(1)).toBe('gone');
+    expect(threadPresence(0)).toBe('unknown');
+    expect(threadPresence(-5)).toBe('unknown');
   });
 
   it('gettid() is the pid on the main thread', () => {

@@ -55,3 +55,32 @@ export function gettid(): number {
   if (result < 0) throw errnoError('gettid', lastErrno());
   return result;
 }
+
+/** What the kernel says of a thread of this process. */
+export type ThreadPresence = 'present' | 'gone' | 'unknown';
+
+/**
+ * Whether thread `tid` exists in this process, from tgkill(getpid(), tid, 0): no signal is
+ * sent, the kernel only checks. `'gone'` only when the kernel answers ESRCH (no such thread
+ * in this thread group); `'unknown'` when it cannot be asked (no native calls, a seccomp
+ * filter, EPERM). Never throws.
+ */
+export function threadPresence(tid: number): ThreadPresence {
+  if (!Number.isSafeInteger(tid) || tid <= 0) return 'unknown';
+  try {
+    const tgkill = optionalLibcFunction('int tgkill(int tgid, int tid, int sig)');
+    let result: number;
+    if (tgkill) result = tgkill(process.pid, tid, 0) as number;
+    else {
+      const numbers = syscallNumbers();
+      if (!numbers) return 'unknown';
+      result = Number(libcFunction('long syscall(long number, long first, long second, long third)')(numbers.tgkill, process.pid, tid, 0));
+    }
+    if (result === 0) return 'present';
+    return lastErrno() === ESRCH ? 'gone' : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+const ESRCH = 3;

@@ -1,0 +1,128 @@
+// Keeps worker.terminate() from landing while a worker is inside koffi's setup code.
+//
+// Why: koffi (3.3.4, built with node-addon-api without NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS)
+// creates JavaScript objects while it loads its addon, opens a library, declares or decodes
+// a function, or views memory. Once terminate() has been called, Node refuses every such
+// request from that worker, koffi then tries to throw, the throw is refused too, and
+// node-addon-api ends the whole process with "FATAL ERROR: Error::ThrowAsJavaScriptException
+// napi_throw" (exit 134). Plain calls of declared functions do not create objects and are safe.
+//
+// How: one lock word shared by every thread of the process (published through worker
+// environment data by the main thread, when this module loads there).
+//
+//   worker:        lock ── am I marked as terminating? ── koffi setup ── unlock
+//   terminate():   lock ── mark the worker ── Node's terminate() ── unlock
+//
+// Both sides hold the same lock, so terminate() either completes before the setup starts (the
+// worker then sees its mark and does not start) or waits until it has finished (about 15 ms
+// for the first load in a worker). The main thread needs no guard: terminate() cannot stop it,
+// and at process exit it takes the lock for good so no worker starts a setup that exit would cut.
+import { Worker, getEnvironmentData, isMainThread, setEnvironmentData, threadId } from 'node:worker_threads';
+import { SysError } from './errors.js';
+
+const GUARD_KEY = 'vgetrandom:termination-guard:v1';
+const LOCK = 0;
+const MARKS = 1;
+const MARK_SLOTS = 1024;
+/** Value of the lock word while the main thread holds it at exit: nobody gets it again. */
+const HELD_FOR_EXIT = -1;
+const WAIT_LIMIT_MS = 10_000;
+
+function createBlock(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * (MARKS + MARK_SLOTS)));
+}
+
+function sharedBlock(): Int32Array {
+  const inherited = getEnvironmentData(GUARD_KEY) as SharedArrayBuffer | undefined;
+  if (inherited instanceof SharedArrayBuffer && inherited.byteLength === 4 * (MARKS + MARK_SLOTS)) return new Int32Array(inherited);
+  const block = createBlock();
+  // Workers started from here on (and their workers) share this block.
+  setEnvironmentData(GUARD_KEY, block.buffer as never);
+  return block;
+}
+
+const block = sharedBlock();
+// Lock owner values are threadId + 1 (the main thread's threadId is 0).
+const me = threadId + 1;
+
+/** Takes the lock; false if it could not be had in WAIT_LIMIT_MS (or the process is exiting). */
+function acquire(owner: number): boolean {
+  const deadline = Date.now() + WAIT_LIMIT_MS;
+  for (;;) {
+    const holder = Atomics.compareExchange(block, LOCK, 0, owner);
+    if (holder === 0) return true;
+    if (holder === HELD_FOR_EXIT || Date.now() > deadline) return false;
+    Atomics.wait(block, LOCK, holder, 5);
+  }
+}
+
+function release(): void {
+  // Pairs with the compareExchange in acquire(): what the holder did is visible to the next.
+  Atomics.store(block, LOCK, 0);
+  Atomics.notify(block, LOCK);
+}
+
+function isMarked(id: number): boolean {
+  for (let slot = 0; slot < MARK_SLOTS; slot += 1) if (Atomics.load(block, MARKS + slot) === id + 1) return true;
+  return false;
+}
+
+function mark(id: number): number {
+  for (let slot = 0; slot < MARK_SLOTS; slot += 1) {
+    if (Atomics.compareExchange(block, MARKS + slot, 0, id + 1) === 0) return slot;
+  }
+  return -1; // 1024 terminations in flight: the lock alone still orders them
+}
+
+/**
+ * Runs `setup` (koffi work that creates JavaScript objects) so that terminate() cannot land
+ * inside it. On the main thread it just runs.
+ * @throws SysError ERR_THREAD_TERMINATING when this worker is being terminated (nothing ran).
+ */
+export function withTerminationGuard<T>(setup: () => T): T {
+  if (isMainThread) return setup();
+  if (!acquire(me)) throw new SysError('ERR_THREAD_TERMINATING', 'load', 'the process is exiting; native code is not loaded in this worker');
+  try {
+    if (isMarked(threadId)) throw new SysError('ERR_THREAD_TERMINATING', 'load', 'this worker is being terminated; native code is not loaded');
+    return setup();
+  } finally {
+    release();
+  }
+}
+
+type Terminate = (this: Worker) => Promise<number>;
+const GUARDED = Symbol.for('vgetrandom:terminate-guarded');
+
+/** Wraps Worker.prototype.terminate, once per thread, so that it waits for a setup in progress. */
+function guardTerminate(): void {
+  const prototype = Worker.prototype as unknown as Record<PropertyKey, unknown> & { terminate: Terminate };
+  if (prototype[GUARDED]) return;
+  const original = prototype.terminate;
+  const guarded: Terminate = function (this: Worker) {
+    const target = this.threadId;
+    const locked = acquire(me);
+    const slot = locked && target >= 0 ? mark(target) : -1;
+    let result: Promise<number>;
+    try {
+      result = original.call(this);
+    } finally {
+      if (locked) release();
+    }
+    // threadIds are never reused, so the mark only has to outlive the termination.
+    if (slot >= 0) result.finally(() => Atomics.store(block, MARKS + slot, 0)).catch(() => {});
+    return result;
+  };
+  Object.defineProperty(prototype, 'terminate', { value: guarded, writable: true, configurable: true });
+  Object.defineProperty(prototype, GUARDED, { value: true });
+}
+
+guardTerminate();
+
+if (isMainThread) {
+  // At exit Node stops every worker without calling terminate(); hold the lock from then on
+  // (after any setup in progress) so none is cut in the middle.
+  process.once('exit', () => {
+    if (acquire(HELD_FOR_EXIT)) return;
+    Atomics.store(block, LOCK, HELD_FOR_EXIT);
+  });
+}
