@@ -27,11 +27,13 @@ program.command('symbols').description("the vDSO's exported functions, getrandom
 program.command('params').description('the opaque state parameters, decoded').option('--json', 'machine-readable output').action((options) => commands.params(options));
 program
   .command('slab')
-  .description('draw the state layout a policy produces (glibc vs Go/selftest vs ours)')
-  .option('--policy <policy>', 'glibc | percpu | adaptive', 'adaptive')
+  .description('draw the state layout a profile produces: glibc 2.41, Go 1.24, the kernel selftest, or ours')
+  .option('--profile <name>', 'glibc-2.41 | go-1.24 | selftest-6.11 | selftest | adaptive (ours)')
+  .option('--arch <goarch>', 'GOARCH for go-1.24 (amd64, arm64, ppc64le, s390x, ...); default: this host')
+  .option('--policy <policy>', 'low level, without a profile: the refill policy alone (glibc | percpu | adaptive)')
   .option('--states <n>', 'states to allocate', '24')
   .option('--page-size <size>', 'page size (e.g. 16K); implies --simulated unless it is the host page size')
-  .option('--cpus <n>', "CPUs for the 'percpu' policy (default: this host's)")
+  .option('--cpus <n>', "CPUs for go-1.24, the selftest and 'percpu' (default: this host's)")
   .option('--simulated', 'use simulated pages instead of real MAP_DROPPABLE memory')
   .option('--json', 'machine-readable output')
   .action((options) => commands.slab(options));

@@ -4,12 +4,25 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { type RandomApi } from '@vgetrandom/getrandom';
 import { discoverParams } from '@vgetrandom/params';
-import { type GrowthPolicy, MmapPageSource, SimulatedPageSource, SlabAllocator } from '@vgetrandom/slab';
-import { cacheLineSize, nativeAvailability, onlineCpus, pageSize as hostPageSize } from '@vgetrandom/sys';
+import { availableParallelism } from 'node:os';
+import {
+  GOARCH_OF_NODE,
+  type GrowthPolicy,
+  MmapPageSource,
+  PROFILE_NAMES,
+  type ProfileName,
+  type ProfileSettings,
+  SimulatedPageSource,
+  SlabAllocator,
+  profileSettings,
+} from '@vgetrandom/slab';
+import { cacheLineSize, nativeAvailability, onlineCpus, pageSize as hostPageSize, sysconf } from '@vgetrandom/sys';
 import { drawComparison, drawLayout } from './draw.js';
 import { inspectHost } from './inspect-host.js';
 import { compareBackends } from './measure.js';
 import { UsageError, parseInteger, parseSize, progress, style } from './terminal.js';
+
+const _SC_LEVEL1_DCACHE_LINESIZE = 190;
 
 function out(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -64,9 +77,16 @@ export function params(options: { json?: boolean }): void {
   for (const warning of p.warnings) out(style.yellow(`warning: ${warning}`));
 }
 
-export function slab(options: { policy: string; states: string; pageSize?: string; simulated?: boolean; cpus?: string; json?: boolean }): void {
-  const policy = options.policy as GrowthPolicy;
-  if (!['glibc', 'percpu', 'adaptive'].includes(policy)) throw new UsageError(`--policy must be glibc, percpu or adaptive (got '${options.policy}')`);
+export function slab(options: { profile?: string; arch?: string; policy?: string; states: string; pageSize?: string; simulated?: boolean; cpus?: string; json?: boolean }): void {
+  if (options.profile !== undefined && options.policy !== undefined) throw new UsageError('give --profile or --policy, not both');
+  if (options.profile !== undefined && !(PROFILE_NAMES as readonly string[]).includes(options.profile)) {
+    throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')} (got '${options.profile}')`);
+  }
+  if (options.policy !== undefined && !['glibc', 'percpu', 'adaptive'].includes(options.policy)) {
+    throw new UsageError(`--policy must be glibc, percpu or adaptive (got '${options.policy}')`);
+  }
+  if (options.arch !== undefined && options.profile !== 'go-1.24') throw new UsageError('--arch applies to --profile go-1.24 only');
+  const profile = (options.profile ?? (options.policy === undefined ? 'adaptive' : undefined)) as ProfileName | undefined;
   const states = parseInteger(options.states, '--states', 0);
   const discovery = nativeAvailability().available ? discoverParams() : undefined;
   const stateSize = discovery?.supported ? discovery.params.sizeOfOpaqueState : 144;
@@ -77,21 +97,36 @@ export function slab(options: { policy: string; states: string; pageSize?: strin
   const source = simulated
     ? new SimulatedPageSource({ pageSize, cpus, cacheLineSize: nativeAvailability().available ? cacheLineSize() : 64 })
     : new MmapPageSource(discovery.params);
+  const native = nativeAvailability().available;
   let allocator: SlabAllocator;
+  let settings: ProfileSettings | undefined;
   try {
-    allocator = new SlabAllocator({ stateSize, policy, cpus, source, pageSize });
+    if (profile !== undefined) {
+      const explicitCpus = options.cpus === undefined ? undefined : cpus;
+      settings = profileSettings(profile, {
+        // As reported, 0 included: glibc and the selftest then use no padding.
+        reportedCacheLine: native ? sysconf(_SC_LEVEL1_DCACHE_LINESIZE) : 64,
+        onlineCpus: explicitCpus ?? (native ? onlineCpus() : 1),
+        affinityCpus: explicitCpus ?? availableParallelism(),
+        goarch: options.arch ?? GOARCH_OF_NODE[process.arch],
+      });
+    }
+    const { summary: _summary, returnsStates: _returns, ...allocatorSettings } = settings ?? { policy: options.policy as GrowthPolicy, cpus, summary: '', returnsStates: true };
+    allocator = new SlabAllocator({ stateSize, source, pageSize, ...allocatorSettings });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const policy = allocator.policy;
   for (let index = 0; index < states; index += 1) {
     if (allocator.allocate() === null) throw new Error(`the page source refused: ${allocator.stats().lastMapFailure}`);
   }
   const stats = allocator.stats();
   const layout = allocator.layout();
   if (options.json) {
-    json({ policy, simulated, cpus, stats, layout });
+    json({ profile: profile ?? null, policy, order: allocator.order, simulated, cpus: allocator.cpus, stats, layout });
   } else {
-    out(style.dim(`${states} ${stateSize}-byte states, policy '${policy}'${policy === 'percpu' ? ` with ${cpus} CPUs` : ''}, ${simulated ? 'simulated pages' : 'real MAP_DROPPABLE pages'}`));
+    const what = settings ? settings.summary : `policy '${policy}'${policy === 'percpu' ? ` with ${cpus} CPUs` : ''}`;
+    out(style.dim(`${states} ${stateSize}-byte states, ${what}, ${simulated ? 'simulated pages' : 'real MAP_DROPPABLE pages'}`));
     for (const line of drawLayout(layout, stats)) out(line);
   }
   allocator.dispose();

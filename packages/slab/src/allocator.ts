@@ -8,7 +8,7 @@
 //   chunk c: pages [base, base + pages * pageSize), slots [firstSlot, firstSlot + slots)
 //   slot s of chunk c: local = s - firstSlot, page = local / perPage, k = local % perPage
 //                      address = base + page * pageSize + k * stride
-import type { GrowthPolicy, PageSource, Region, SlabHooks, SlabLayout, SlabOptions, SlabStats, StateHandle } from './api.js';
+import type { GrowthPolicy, HandOutOrder, PageSource, Region, SlabHooks, SlabLayout, SlabOptions, SlabStats, StateHandle } from './api.js';
 import { verifyInvariants } from './check.js';
 import { collectLayout, collectStats } from './inspect.js';
 import { SlabError } from './errors.js';
@@ -41,6 +41,7 @@ export class SlabAllocator implements Disposable {
   private readonly hooks: SlabHooks | undefined;
   readonly cpus: number;
   readonly maxChunkPages: number;
+  readonly order: HandOutOrder;
   /** @internal */
   lastMapFailure: string | undefined;
   /** @internal */
@@ -67,6 +68,10 @@ export class SlabAllocator implements Disposable {
     this.maxStates = positiveInteger('maxStates', options.maxStates ?? 2 ** 31 - 1);
     const reclaim = options.reclaim ?? {};
     this.keepEmpty = reclaim === false ? false : nonNegativeInteger('reclaim.keepEmpty', reclaim.keepEmpty ?? 1);
+    this.order = options.order ?? 'lowest-first';
+    if (this.order !== 'lowest-first' && this.order !== 'highest-first') {
+      throw new SlabError('ERR_SLAB_INVALID_OPTION', `order must be 'lowest-first' or 'highest-first' (got ${String(this.order)})`);
+    }
     this.hooks = options.hooks;
     this.store = store;
     if (store.header[H.pageSize] === 0) {
@@ -293,7 +298,7 @@ export class SlabAllocator implements Disposable {
     return { region, pages };
   }
 
-  /** @internal Adds a mapped region as a chunk and pushes its slots, lowest address first out. */
+  /** @internal Adds a mapped region as a chunk and pushes its slots in the hand-out order. */
   installChunk(region: Region, pages: number): void {
     const store = this.store;
     const header = store.header;
@@ -306,7 +311,10 @@ export class SlabAllocator implements Disposable {
     store.chunkBase[chunk] = Number(region.address);
     store.chunkFree[chunk] = slots;
     let head = header[H.freeHead]!;
-    for (let slot = first + slots - 1; slot >= first; slot -= 1) {
+    // Pushed so that the first to be handed out is the lowest slot, or the highest.
+    const highestFirst = this.order === 'highest-first';
+    for (let step = 0; step < slots; step += 1) {
+      const slot = highestFirst ? first + step : first + slots - 1 - step;
       store.slotChunk[slot] = chunk;
       store.slotPrev[slot] = LIST_END;
       store.slotNext[slot] = head;

@@ -41,6 +41,9 @@ export interface StateHandle {
  */
 export type GrowthPolicy = 'glibc' | 'percpu' | 'adaptive';
 
+/** Which state of a fresh chunk is handed out first. */
+export type HandOutOrder = 'lowest-first' | 'highest-first';
+
 /** How many fully free chunks stay mapped before more are unmapped. */
 export interface ReclaimOptions {
   /** Fully free chunks kept mapped before more are unmapped (hysteresis). Default 1. */
@@ -73,6 +76,12 @@ export interface SlabOptions {
   readonly reclaim?: false | ReclaimOptions;
   /** Upper bound on states ever held at once; allocate() returns null beyond it. */
   readonly maxStates?: number;
+  /**
+   * Which state of a fresh chunk is handed out first. `'lowest-first'` (default, ours) or
+   * `'highest-first'`: glibc 2.41, Go 1.24 and the kernel selftest pop the end of an array
+   * filled in address order. Freed states are reused last-freed first either way.
+   */
+  readonly order?: HandOutOrder;
   readonly hooks?: SlabHooks;
 }
 

@@ -3,6 +3,7 @@
 export type {
   ChunkLayout,
   GrowthPolicy,
+  HandOutOrder,
   MapResult,
   PageLayout,
   PageSource,
@@ -22,3 +23,13 @@ export { SimulatedPageSource, type SimulatedPageSourceOptions } from './simulate
 export { type SharedPoolDescriptor, type SharedPoolOptions, SharedSlabPool, type ThreadIdentity } from './shared-pool.js';
 export { SharedStore, type SharedStoreDescriptor } from './shared-store.js';
 export { UNKNOWN_START, kernelThreadIdentity, threadMayBeAlive, threadStartTime } from './thread-identity.js';
+export {
+  GOARCH_OF_NODE,
+  GO_CACHE_LINE,
+  PROFILE_NAMES,
+  type ProfileHost,
+  type ProfileName,
+  type ProfileSettings,
+  glibcPointerArray,
+  profileSettings,
+} from './profiles.js';

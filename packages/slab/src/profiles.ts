@@ -1,0 +1,125 @@
+// Reference profiles: allocator settings that reproduce, state for state, how a real
+// implementation lays out and hands out vgetrandom states. tools/oracle runs the real
+// glibc 2.41 and Go 1.24 on this kernel and checks each profile against them.
+//
+//   profile        refill (states)                      stride                 first out  unmaps
+//   glibc-2.41     one page: floor(page / stride)       size up to L1D line*   highest    never
+//   go-1.24        ncpu × stride, rounded up to pages   size up to GOARCH line highest    never
+//   selftest-6.11  online CPUs × size, up to pages      size (no padding)      highest    never
+//   selftest       online CPUs × stride, up to pages    size up to L1D line*   highest    never
+//   adaptive       1, 2, 4, ... pages                   size up to L1D line    lowest     keeps 1 empty
+//
+//   * the line from sysconf(_SC_LEVEL1_DCACHE_LINESIZE); when it reports 0 (or less), 1: no padding.
+//
+// Sources, each read at the version named:
+//   glibc 2.41  sysdeps/unix/sysv/linux/getrandom.c: vgetrandom_get_state_alloc() maps one
+//               page and fills grnd_alloc.states[0..num) in address order; vgetrandom_get_state()
+//               takes states[--len]; __getrandom_vdso_release() puts states[len++]; nothing is
+//               unmapped. The stride is GLRO(dl_vdso_getrandom_state_size), set in
+//               sysdeps/unix/sysv/linux/dl-vdso-setup.c from the params and the L1D line.
+//   Go 1.24     src/runtime/vgetrandom_linux.go: vgetrandomGetState() maps
+//               ncpu × stateSizeCacheAligned rounded up to physPageSize, appends the states in
+//               address order and pops the end of the slice; vgetrandomPutState() appends.
+//               cpu.CacheLineSize is CacheLinePadSize of src/internal/cpu/cpu_<arch>.go.
+//               ncpu comes from the affinity mask (src/runtime/os_linux.go: getproccount()).
+//   Linux 6.11  tools/testing/selftests/vDSO/vdso_test_getrandom.c: vgetrandom_get_state()
+//               maps sysconf(_SC_NPROCESSORS_ONLN) × size_of_opaque_state, rounded up to pages,
+//               and pops vgrnd.states[--vgrnd.len]; states are never put back. Commit
+//               "selftests: vDSO: align getrandom states to cache line" (6.12) rounds the size
+//               up to the L1D line first.
+import type { GrowthPolicy, HandOutOrder } from './api.js';
+import { SlabError } from './errors.js';
+
+export type ProfileName = 'glibc-2.41' | 'go-1.24' | 'selftest-6.11' | 'selftest' | 'adaptive';
+
+export const PROFILE_NAMES: readonly ProfileName[] = ['glibc-2.41', 'go-1.24', 'selftest-6.11', 'selftest', 'adaptive'];
+
+/** Go 1.24's cpu.CacheLinePadSize by GOARCH (src/internal/cpu/cpu_<arch>.go). */
+export const GO_CACHE_LINE: Readonly<Record<string, number>> = {
+  amd64: 64,
+  386: 64,
+  arm: 32,
+  arm64: 128,
+  loong64: 64,
+  mips: 32,
+  mipsle: 32,
+  mips64: 32,
+  mips64le: 32,
+  ppc64: 128,
+  ppc64le: 128,
+  riscv64: 64,
+  s390x: 256,
+  wasm: 64,
+};
+
+/** Node's process.arch to GOARCH. */
+export const GOARCH_OF_NODE: Readonly<Record<string, string>> = { x64: 'amd64', ia32: '386', arm: 'arm', arm64: 'arm64', loong64: 'loong64', ppc64: 'ppc64le', riscv64: 'riscv64', s390x: 's390x', mips: 'mips', mipsel: 'mipsle' };
+
+/** What a profile needs to know about the host it imitates. */
+export interface ProfileHost {
+  /** sysconf(_SC_LEVEL1_DCACHE_LINESIZE) as reported: 0 or -1 where the system does not say. */
+  readonly reportedCacheLine: number;
+  /** sysconf(_SC_NPROCESSORS_ONLN): the selftest's refill. */
+  readonly onlineCpus: number;
+  /** CPUs in this thread's affinity mask: Go's ncpu. */
+  readonly affinityCpus: number;
+  /** GOARCH for go-1.24 (default amd64). */
+  readonly goarch?: string;
+}
+
+/** The allocator settings of a profile, and what the profile does that an allocator does not. */
+export interface ProfileSettings {
+  readonly policy: GrowthPolicy;
+  readonly alignment: number;
+  readonly cpus: number;
+  readonly order: HandOutOrder;
+  readonly reclaim: false | { readonly keepEmpty: number };
+  /** The selftest never returns a state, not even when its thread ends. */
+  readonly returnsStates: boolean;
+  /** One line for a human. */
+  readonly summary: string;
+}
+
+function lineOrOne(reported: number): number {
+  // A line must be a power of two; sysconf reports 0 (or -1) where it does not know.
+  return reported > 0 && (reported & (reported - 1)) === 0 ? reported : 1;
+}
+
+/**
+ * The settings that make a SlabAllocator behave as `name` does on `host`.
+ * @throws SlabError ERR_SLAB_INVALID_OPTION for an unknown profile or GOARCH.
+ */
+export function profileSettings(name: ProfileName, host: ProfileHost): ProfileSettings {
+  switch (name) {
+    case 'glibc-2.41': {
+      const alignment = lineOrOne(host.reportedCacheLine);
+      return { policy: 'glibc', alignment, cpus: 1, order: 'highest-first', reclaim: false, returnsStates: true, summary: `glibc 2.41: one page a refill, stride = size up to ${alignment} B, highest slot first, never unmaps` };
+    }
+    case 'go-1.24': {
+      const goarch = host.goarch ?? 'amd64';
+      const alignment = GO_CACHE_LINE[goarch];
+      if (alignment === undefined) throw new SlabError('ERR_SLAB_INVALID_OPTION', `no Go 1.24 cache line is known for GOARCH ${goarch}; one of ${Object.keys(GO_CACHE_LINE).join(', ')}`);
+      return { policy: 'percpu', alignment, cpus: host.affinityCpus, order: 'highest-first', reclaim: false, returnsStates: true, summary: `Go 1.24 (${goarch}): ${host.affinityCpus} CPUs × stride a refill, line ${alignment} B, last state first, never unmaps` };
+    }
+    case 'selftest-6.11':
+      return { policy: 'percpu', alignment: 1, cpus: host.onlineCpus, order: 'highest-first', reclaim: false, returnsStates: false, summary: `kernel selftest (6.11): ${host.onlineCpus} CPUs × raw size a refill, no padding, states never returned` };
+    case 'selftest': {
+      const alignment = lineOrOne(host.reportedCacheLine);
+      return { policy: 'percpu', alignment, cpus: host.onlineCpus, order: 'highest-first', reclaim: false, returnsStates: false, summary: `kernel selftest (6.12+): ${host.onlineCpus} CPUs × stride a refill, line ${alignment} B, states never returned` };
+    }
+    case 'adaptive': {
+      const alignment = host.reportedCacheLine > 0 && (host.reportedCacheLine & (host.reportedCacheLine - 1)) === 0 ? host.reportedCacheLine : 64;
+      return { policy: 'adaptive', alignment, cpus: host.onlineCpus, order: 'lowest-first', reclaim: { keepEmpty: 1 }, returnsStates: true, summary: 'ours: 1, 2, 4, ... pages a refill, lowest slot first, keeps one empty chunk' };
+    }
+    default:
+      throw new SlabError('ERR_SLAB_INVALID_OPTION', `unknown profile ${String(name)}; one of ${PROFILE_NAMES.join(', ')}`);
+  }
+}
+
+/** glibc 2.41's pointer array after `refills` one-page refills of `statesPerPage`: its capacity and mapped bytes. */
+export function glibcPointerArray(refills: number, statesPerPage: number, pageSize: number, pointerBytes = 8): { capacity: number; bytes: number } {
+  // Each refill maps a new array of ALIGN_PAGE(new_cap × sizeof(void *)), copies, unmaps the old:
+  // the capacity always covers every state, so returning one never allocates.
+  const capacity = refills * statesPerPage;
+  return { capacity, bytes: Math.ceil((capacity * pointerBytes) / pageSize) * pageSize };
+}

@@ -1,0 +1,3 @@
+module vgetrandom/oracle/go-probe
+
+go 1.24

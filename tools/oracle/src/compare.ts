@@ -1,0 +1,142 @@
+// Runs a probe, runs the matching profile on a simulated page source through the same
+// steps, and compares what each step leaves in the MAP_DROPPABLE pages.
+//
+// A page is drawn as one mark per slot of the profile's geometry: '#' when some nonzero
+// 16-byte granule lies inside [slot × stride, slot × stride + size), '.' otherwise; granules
+// outside every slot are counted as stray. Pages are compared as a sorted list per step, so
+// the order in which the kernel placed the mappings (top-down) does not matter, but their
+// number, which slots are used on each, and any state placed elsewhere do.
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { type Geometry, type ProfileName, type ProfileSettings, SimulatedPageSource, SlabAllocator, computeGeometry, profileSettings } from '@vgetrandom/slab';
+
+export type Mode = 'together' | 'one-at-a-time';
+
+/** Nonzero granule offsets of every droppable page, by page address, after one step. */
+export type Snapshot = Map<bigint, number[]>;
+
+/** What a probe printed: one snapshot a step. */
+export function parseProbe(output: string, pageSize: number): Snapshot[] {
+  const steps: Snapshot[] = [];
+  for (const line of output.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[0] !== 'step') continue;
+    const step = Number(fields[1]);
+    const snapshot = (steps[step] ??= new Map());
+    if (fields[2] === 'vma' && fields[5] === 'dp') {
+      const start = BigInt(`0x${fields[3]}`);
+      const end = BigInt(`0x${fields[4]}`);
+      for (let page = start; page < end; page += BigInt(pageSize)) if (!snapshot.has(page)) snapshot.set(page, []);
+    } else if (fields[2] === 'used') {
+      const start = BigInt(`0x${fields[3]}`);
+      for (const text of fields.slice(4)) {
+        const offset = Number(text);
+        const page = start + BigInt(offset - (offset % pageSize));
+        (snapshot.get(page) ?? snapshot.set(page, []).get(page)!).push(offset % pageSize);
+      }
+    }
+  }
+  return steps.filter((step) => step !== undefined);
+}
+
+/** One page drawn in the profile's geometry. */
+export function drawPage(granules: readonly number[], geometry: Geometry): string {
+  const used = new Array<boolean>(geometry.statesPerPage).fill(false);
+  let stray = 0;
+  for (const offset of granules) {
+    const slot = Math.floor(offset / geometry.stride);
+    if (slot < geometry.statesPerPage && offset - slot * geometry.stride < geometry.stateSize) used[slot] = true;
+    else stray += 1;
+  }
+  return used.map((mark) => (mark ? '#' : '.')).join('') + (stray > 0 ? ` +${stray} stray` : '');
+}
+
+/** The profile's own snapshots through the same steps: main thread first, then `threads` more. */
+export function simulate(settings: ProfileSettings, geometry: Geometry, threads: number, mode: Mode): Snapshot[] {
+  const source = new SimulatedPageSource({ pageSize: geometry.pageSize });
+  const { summary: _summary, returnsStates: _returns, ...options } = settings;
+  const slab = new SlabAllocator({ stateSize: geometry.stateSize, source, ...options });
+  const held: bigint[] = [];
+  const snapshot = (): Snapshot => {
+    const pages: Snapshot = new Map();
+    for (const region of source.liveMappings()) {
+      for (let page = region.address; page < region.address + BigInt(region.byteLength); page += BigInt(geometry.pageSize)) pages.set(page, []);
+    }
+    for (const address of held) {
+      const page = address - (address % BigInt(geometry.pageSize));
+      const offset = Number(address - page);
+      // Every granule of a used state but its first, which the vDSO zeroes after handing it out.
+      for (let granule = offset + 16; granule < offset + geometry.stateSize; granule += 16) pages.get(page)!.push(granule);
+    }
+    return pages;
+  };
+  const take = () => held.push(slab.allocate()!.address);
+  const steps: Snapshot[] = [];
+  take();
+  steps.push(snapshot());
+  for (let thread = 0; thread < threads; thread += 1) {
+    take();
+    if (mode === 'one-at-a-time') steps.push(snapshot());
+  }
+  if (mode === 'together') steps.push(snapshot());
+  return steps;
+}
+
+/** A step, drawn: the pages sorted, so that only what is used counts, not where the kernel put it. */
+export function drawStep(snapshot: Snapshot, geometry: Geometry): string[] {
+  return [...snapshot.values()].map((granules) => drawPage(granules, geometry)).sort();
+}
+
+export interface Comparison {
+  readonly profile: ProfileName;
+  readonly implementation: string;
+  readonly threads: number;
+  readonly mode: Mode;
+  readonly steps: ReadonlyArray<{ readonly real: readonly string[]; readonly profile: readonly string[]; readonly same: boolean }>;
+  readonly differences: number;
+}
+
+/** Runs `command` (a probe) for `threads` threads and compares it with `profile`. */
+export function compare(options: {
+  profile: ProfileName;
+  implementation: string;
+  command: readonly string[];
+  threads: number;
+  mode: Mode;
+  stateSize: number;
+  pageSize: number;
+  reportedCacheLine: number;
+  onlineCpus: number;
+}): Comparison {
+  const settings = profileSettings(options.profile, {
+    reportedCacheLine: options.reportedCacheLine,
+    onlineCpus: options.onlineCpus,
+    affinityCpus: availableParallelism(),
+    goarch: 'amd64',
+  });
+  const geometry = computeGeometry(options.stateSize, options.pageSize, settings.alignment);
+  const output = execFileSync(options.command[0]!, [...options.command.slice(1), String(options.threads), options.mode], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const real = parseProbe(output, options.pageSize).map((step) => drawStep(step, geometry));
+  const expected = simulate(settings, geometry, options.threads, options.mode).map((step) => drawStep(step, geometry));
+  const count = Math.max(real.length, expected.length);
+  const steps = Array.from({ length: count }, (_, index) => {
+    const a = real[index] ?? [];
+    const b = expected[index] ?? [];
+    return { real: a, profile: b, same: a.length === b.length && a.every((page, at) => page === b[at]) };
+  });
+  return { profile: options.profile, implementation: options.implementation, threads: options.threads, mode: options.mode, steps, differences: steps.filter((step) => !step.same).length };
+}
+
+/** The side-by-side picture of a comparison: every step with a difference, else the last. */
+export function render(comparison: Comparison): string[] {
+  const lines = [`${comparison.implementation} vs profile ${comparison.profile}, main thread + ${comparison.threads} threads, ${comparison.mode}: ${comparison.differences === 0 ? 'no difference' : `${comparison.differences} step(s) differ`}`];
+  const shown = comparison.steps.map((step, index) => ({ step, index })).filter(({ step, index }) => !step.same || index === comparison.steps.length - 1);
+  for (const { step, index } of shown) {
+    lines.push(`  step ${index}${step.same ? '' : '  <- differs'}`);
+    const rows = Math.max(step.real.length, step.profile.length);
+    const width = Math.max(4, ...step.real.map((page) => page.length));
+    lines.push(`    ${'real'.padEnd(width + 2)}   profile`);
+    for (let row = 0; row < rows; row += 1) lines.push(`    │${(step.real[row] ?? '').padEnd(width)}│   │${step.profile[row] ?? ''}│`);
+  }
+  return lines;
+}

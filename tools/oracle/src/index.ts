@@ -1,0 +1,56 @@
+// The oracle as a library (used by its tests): probes of the real implementations, and the
+// comparison with the slab's reference profiles.
+import { discoverParams } from '@vgetrandom/params';
+import { onlineCpus, pageSize, sysconf } from '@vgetrandom/sys';
+import { type Comparison, type Mode, compare } from './compare.js';
+import { type Probe, glibcProbe, goProbe } from './debian.js';
+
+export { type Comparison, type Mode, type Snapshot, compare, drawPage, drawStep, parseProbe, render, simulate } from './compare.js';
+export { type Probe, cacheDirectory, glibcProbe, goProbe } from './debian.js';
+
+const _SC_LEVEL1_DCACHE_LINESIZE = 190;
+
+/** The implementations the oracle knows, with the profile each is compared with. */
+export const IMPLEMENTATIONS = [
+  { name: 'glibc', profile: 'glibc-2.41', probe: glibcProbe },
+  { name: 'go', profile: 'go-1.24', probe: goProbe },
+] as const;
+
+export type ImplementationName = (typeof IMPLEMENTATIONS)[number]['name'];
+
+/** Why this host cannot run the comparison at all, or undefined. */
+export function hostProblem(): string | undefined {
+  if (process.platform !== 'linux') return 'the oracle needs Linux';
+  const discovery = discoverParams();
+  return discovery.supported ? undefined : `the oracle needs vDSO getrandom (${discovery.reason})`;
+}
+
+/** Every comparison of one implementation, or why it cannot run here. */
+export function runOracle(name: ImplementationName, threads: readonly number[], modes: readonly Mode[]): { probe: Probe; comparisons: Comparison[] } {
+  const implementation = IMPLEMENTATIONS.find((entry) => entry.name === name)!;
+  const problem = hostProblem();
+  if (problem) return { probe: { ok: false, reason: problem }, comparisons: [] };
+  const probe = implementation.probe();
+  if (!probe.ok) return { probe, comparisons: [] };
+  const discovery = discoverParams();
+  if (!discovery.supported) return { probe: { ok: false, reason: 'no vDSO getrandom' }, comparisons: [] };
+  const comparisons: Comparison[] = [];
+  for (const mode of modes) {
+    for (const count of threads) {
+      comparisons.push(
+        compare({
+          profile: implementation.profile,
+          implementation: probe.version,
+          command: probe.command,
+          threads: count,
+          mode,
+          stateSize: discovery.params.sizeOfOpaqueState,
+          pageSize: pageSize(),
+          reportedCacheLine: sysconf(_SC_LEVEL1_DCACHE_LINESIZE),
+          onlineCpus: onlineCpus(),
+        }),
+      );
+    }
+  }
+  return { probe, comparisons };
+}
