@@ -221,6 +221,10 @@ export class VdsoImage {
   /**
    * Finds an exported function by name, and by version when given and the image is
    * versioned. Accepts STT_FUNC and STT_NOTYPE, STB_GLOBAL and STB_WEAK, defined symbols only.
+   * Without a version it returns what dlsym() would: the default (`@@`) definition, never a
+   * hidden (`@`, old) one, wherever they sit in the hash chain (glibc 2.41
+   * elf/dl-lookup.c: check_match() skips versym entries with bit 0x8000 when no version is
+   * asked for). With a version, that version, hidden or not, as dlvsym() does.
    * @throws VdsoParseError when the hash tables or symbol entries it walks are corrupt.
    */
   lookup(name: string, version?: string): VdsoSymbol | undefined {
@@ -284,7 +288,8 @@ export class VdsoImage {
   private match(index: number, name: string, version: string | undefined): VdsoSymbol | undefined {
     const symbol = this.readExported(index);
     if (!symbol || symbol.name !== name) return undefined;
-    if (version !== undefined && symbol.version !== undefined && symbol.version !== version) return undefined;
+    if (version === undefined) return symbol.hidden ? undefined : symbol;
+    if (symbol.version !== undefined && symbol.version !== version) return undefined;
     return symbol;
   }
 
