@@ -1,6 +1,6 @@
 // The native page source: mmap with exactly the prot and flags the kernel asked for
 // (MAP_DROPPABLE), nothing added: no MAP_LOCKED, no MAP_HUGETLB, no mlock.
-import { SysError, cacheLineSize, mmap, munmap, onlineCpus, pageSize, toAddress } from '@vgetrandom/sys';
+import { SysError, cacheLineSize, mmap, munmap, nameMapping, onlineCpus, pageSize, toAddress } from '@vgetrandom/sys';
 import type { MapResult, PageSource, Region } from './api.js';
 
 /** The prot and flags the kernel asked for, from discoverParams(). */
@@ -9,6 +9,8 @@ export interface MmapPageSourceOptions {
   readonly mmapProt: number;
   /** `mmapFlags` from the opaque params. */
   readonly mmapFlags: number;
+  /** The name /proc/<pid>/maps shows for the mappings (`[anon:<name>]`). Default `'vgetrandom: states'`. */
+  readonly name?: string;
 }
 
 /**
@@ -22,11 +24,15 @@ export class MmapPageSource implements PageSource {
   readonly cpus: number;
   readonly mmapProt: number;
   readonly mmapFlags: number;
+  readonly name: string;
+  /** Why the last mapping could not be named (EINVAL: a kernel without CONFIG_ANON_VMA_NAME), if it could not. */
+  lastNameFailure: string | undefined;
 
   /** @throws SysError off Linux or without koffi. */
   constructor(options: MmapPageSourceOptions) {
     this.mmapProt = options.mmapProt;
     this.mmapFlags = options.mmapFlags;
+    this.name = options.name ?? 'vgetrandom: states';
     this.pageSize = pageSize();
     this.cacheLineSize = cacheLineSize();
     this.cpus = onlineCpus();
@@ -39,6 +45,11 @@ export class MmapPageSource implements PageSource {
   map(byteLength: number): MapResult {
     try {
       const address = mmap(byteLength, this.mmapProt, this.mmapFlags);
+      // As glibc 2.41 names its own (__set_vma_name in vgetrandom_get_state_alloc(),
+      // sysdeps/unix/sysv/linux/getrandom.c; Go 1.24's vgetrandomGetState() does not). A
+      // kernel that cannot (EINVAL) or a sandbox that refuses changes nothing else.
+      const named = nameMapping(address, byteLength, this.name);
+      this.lastNameFailure = named.named ? undefined : named.errno;
       return { ok: true, region: { address, byteLength } };
     } catch (error) {
       if (!(error instanceof SysError)) throw error;

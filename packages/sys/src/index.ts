@@ -39,6 +39,7 @@ export {
   madvise,
   mmap,
   munmap,
+  nameMapping,
   readMemory,
 } from './memory.js';
 export { type NativeAvailability, type NativeFunction, lastErrno, nativeAvailability, sizeMax } from './native.js';

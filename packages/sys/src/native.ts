@@ -98,6 +98,7 @@ const EAGER_DECLARATIONS = [
   'long syscall(long number)',
   'long syscall(long number, void *buffer, size_t length, unsigned int flags)',
   'long syscall(long number, long first, long second, long third)',
+  'int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, const char *name)',
 ];
 /** Declared when libc has them (glibc ≥ 2.30 for gettid and tgkill). */
 const OPTIONAL_DECLARATIONS = ['int gettid(void)', 'int tgkill(int tgid, int tid, int sig)'];

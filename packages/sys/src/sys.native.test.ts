@@ -19,6 +19,7 @@ import {
   threadPresence,
   mmap,
   munmap,
+  nameMapping,
   nativeAvailability,
   onlineCpus,
   pageSize,
@@ -126,6 +127,21 @@ describe.skipIf(!linux)('sys on a Linux host (needs Linux)', () => {
     expect(threadPresence(1)).toBe('gone');
     expect(threadPresence(0)).toBe('unknown');
     expect(threadPresence(-5)).toBe('unknown');
+  });
+
+  it('nameMapping names a mapping in /proc/self/maps, or says EINVAL where the kernel cannot (CONFIG_ANON_VMA_NAME)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const size = pageSize();
+    const address = mmap(size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    try {
+      const outcome = nameMapping(address, size, 'vgetrandom: test');
+      const maps = readFileSync('/proc/self/maps', 'utf8');
+      if (outcome.named) expect(maps).toContain(`${address.toString(16)}-`);
+      if (outcome.named) expect(maps).toContain('[anon:vgetrandom: test]');
+      else expect(outcome.errno).toBe('EINVAL');
+    } finally {
+      munmap(address, size);
+    }
   });
 
   it('gettid() is the pid on the main thread', () => {

@@ -165,6 +165,12 @@ describe.skipIf(!vdsoHere)('hostile hosts (needs vDSO getrandom)', () => {
       expect(reasons(result.main.fallbacks)).toEqual(['mmap-denied: EPERM', 'syscall-error: EPERM']);
     });
 
+    it('(e) prctl refused (mappings cannot be named): nothing else changes', () => {
+      const result = probe({ seccomp: true }, under('prctl=EPERM'));
+      judge(result);
+      expect(result.main).toMatchObject({ backend: 'vdso', fallbacks: [] });
+    });
+
     it('(d) madvise refused (but for what V8 itself needs): the library does not depend on it', () => {
       const result = probe({ seccomp: true, dropPages: true }, under('madvise=EPERM'));
       judge(result);
