@@ -239,7 +239,7 @@ export async function tour(api: RandomApi): Promise<void> {
     out(`This thread and 3 worker threads each took a state from the process-wide pool:`);
     for (const line of drawLayout(pool.slab.layout(), pool.slab.stats(), 4)) out(`  ${line}`);
     await Promise.all(workers.map((worker) => { const exited = once(worker, 'exit'); worker.postMessage('exit'); return exited; }));
-    out(style.dim(`When the workers exit they give their states back: ${pool.stats().statesInUse} now in use. Try: vgetrandom slab --policy percpu --states 40`));
+    out(style.dim(`When the workers exit they give their states back: ${pool.stats().statesInUse} now in use. Try: vgetrandom slab --profile glibc-2.41 --states 40`));
   } else {
     out(`No vDSO states on this host; see \`vgetrandom slab --simulated\` for how they would be laid out.`);
   }

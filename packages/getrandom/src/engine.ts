@@ -205,7 +205,9 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     const { call, stateSize: size } = vdso!;
     const taken = pool!.acquire();
     if (!('address' in taken)) {
-      // Not permanent (memory may come back, a thread may exit): glibc and Go retry too.
+      // Not permanent (memory may come back, a thread may exit). glibc 2.41 tries again on
+      // every call (getrandom_vdso() leaves the thread's pointer NULL), Go 1.24 likewise
+      // (vgetrandom() leaves mp.vgetrandomState 0); we back off instead of mapping per call.
       fallbacks.push({ backend: 'vdso', reason: taken.failure, detail: 'could not map memory for a vgetrandom state; the vDSO is tried again later' });
       retryAt = now() + retryDelay;
       retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);

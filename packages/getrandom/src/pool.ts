@@ -1,4 +1,5 @@
-// The process-wide pool of states, as glibc keeps one. The main thread creates the pool's
+// The process-wide pool of states, as glibc 2.41 keeps one (grnd_alloc in
+// sysdeps/unix/sysv/linux/getrandom.c). The main thread creates the pool's
 // metadata when this module loads there (a few KiB of SharedArrayBuffers, no native code)
 // and publishes it through worker environment data, so every worker started afterwards,
 // before or after the first getrandom() call, takes its state from the same pool and a

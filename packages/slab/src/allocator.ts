@@ -1,5 +1,6 @@
 // The slab allocator: hands out vgetrandom states from mapped chunks of pages, reusing
-// the most recently freed state first (LIFO, as glibc does), growing by a policy and
+// the most recently freed state first (LIFO, as glibc 2.41's vgetrandom_get_state() and
+// __getrandom_vdso_release() in sysdeps/unix/sysv/linux/getrandom.c do), growing by a policy and
 // unmapping fully free chunks beyond a hysteresis allowance.
 //
 //   free list (doubly linked through slotPrev/slotNext, head = most recently freed)

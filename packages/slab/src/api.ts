@@ -34,8 +34,11 @@ export interface StateHandle {
 /**
  * How many pages a refill maps when the free list is empty. Every page holds
  * `floor(page / stride)` states.
- * - `'glibc'`: one page per refill (glibc 2.41).
- * - `'percpu'`: `ceil(cpus * stride / page)` pages (the kernel selftest and Go's runtime).
+ * - `'glibc'`: one page per refill (glibc 2.41, vgetrandom_get_state_alloc() in
+ *   sysdeps/unix/sysv/linux/getrandom.c).
+ * - `'percpu'`: `ceil(cpus * stride / page)` pages (Go 1.24's vgetrandomGetState() in
+ *   src/runtime/vgetrandom_linux.go; the kernel selftest's vgetrandom_get_state(), whose 6.11
+ *   version uses the raw size as stride: alignment 1). The profiles in profiles.ts set the rest.
  * - `'adaptive'` (default): 1, 2, 4, ... pages per refill, doubling with the chunks
  *   mapped, up to `maxChunkPages`.
  */
@@ -72,7 +75,10 @@ export interface SlabOptions {
   readonly cpus?: number;
   /** Largest 'adaptive' refill, in pages. Default 16. */
   readonly maxChunkPages?: number;
-  /** `false` never unmaps (glibc, Go and the selftest never do). Default `{ keepEmpty: 1 }`. */
+  /**
+   * `false` never unmaps: glibc 2.41, Go 1.24 and the 6.11 selftest never unmap a state block
+   * (see profiles.ts for the functions). Default `{ keepEmpty: 1 }`.
+   */
   readonly reclaim?: false | ReclaimOptions;
   /** Upper bound on states ever held at once; allocate() returns null beyond it. */
   readonly maxStates?: number;

@@ -15,8 +15,9 @@
 //   glibc 2.41  sysdeps/unix/sysv/linux/getrandom.c: vgetrandom_get_state_alloc() maps one
 //               page and fills grnd_alloc.states[0..num) in address order; vgetrandom_get_state()
 //               takes states[--len]; __getrandom_vdso_release() puts states[len++]; nothing is
-//               unmapped. The stride is GLRO(dl_vdso_getrandom_state_size), set in
-//               sysdeps/unix/sysv/linux/dl-vdso-setup.c from the params and the L1D line.
+//               unmapped. The stride (state_size_cache_aligned) is set in
+//               __getrandom_early_init() of the same file: ALIGN_UP(size, L1D line), the line
+//               taken as 1 when sysconf reports 0 or less.
 //   Go 1.24     src/runtime/vgetrandom_linux.go: vgetrandomGetState() maps
 //               ncpu × stateSizeCacheAligned rounded up to physPageSize, appends the states in
 //               address order and pops the end of the slice; vgetrandomPutState() appends.
@@ -116,10 +117,19 @@ export function profileSettings(name: ProfileName, host: ProfileHost): ProfileSe
   }
 }
 
-/** glibc 2.41's pointer array after `refills` one-page refills of `statesPerPage`: its capacity and mapped bytes. */
+/**
+ * glibc 2.41's pointer array after `refills` one-page refills of `statesPerPage` states: its
+ * capacity (pointers) and mapped bytes. vgetrandom_get_state_alloc() maps a new array of
+ * ALIGN_UP((total + per_page) × sizeof(void *), page) bytes when `total + per_page > cap`,
+ * and unmaps the old one without copying (every state is held by a thread at a refill). The
+ * capacity always covers every state, so returning one never allocates.
+ */
 export function glibcPointerArray(refills: number, statesPerPage: number, pageSize: number, pointerBytes = 8): { capacity: number; bytes: number } {
-  // Each refill maps a new array of ALIGN_PAGE(new_cap × sizeof(void *)), copies, unmaps the old:
-  // the capacity always covers every state, so returning one never allocates.
-  const capacity = refills * statesPerPage;
-  return { capacity, bytes: Math.ceil((capacity * pointerBytes) / pageSize) * pageSize };
+  let capacity = 0;
+  let total = 0;
+  for (let refill = 0; refill < refills; refill += 1) {
+    if (total + statesPerPage > capacity) capacity = (Math.ceil(((total + statesPerPage) * pointerBytes) / pageSize) * pageSize) / pointerBytes;
+    total += statesPerPage;
+  }
+  return { capacity, bytes: capacity * pointerBytes };
 }

@@ -1,5 +1,6 @@
 // One pool of vgetrandom states for a whole process: every thread attaches to the same
-// metadata (SharedStore) and takes its state from it, glibc-style. A short Atomics lock
+// metadata (SharedStore) and takes its state from it, as glibc 2.41 keeps one grnd_alloc per
+// process (sysdeps/unix/sysv/linux/getrandom.c). A short Atomics lock
 // guards the metadata.
 //
 //   thread A ──┐  lock (tid of holder)   ┌─ ownerTid/ownerStart per slot (authoritative)

@@ -91,7 +91,9 @@ const PR_SET_VMA_ANON_NAME = 0;
 
 /**
  * Names an anonymous mapping, so that /proc/<pid>/maps shows `[anon:<name>]` (Linux 5.17+
- * with CONFIG_ANON_VMA_NAME; glibc 2.41 and Go 1.24 name their state mappings the same way).
+ * with CONFIG_ANON_VMA_NAME). glibc 2.41 names its state page ` glibc: getrandom` and its
+ * pointer array ` glibc: getrandom states` (vgetrandom_get_state_alloc(),
+ * sysdeps/unix/sysv/linux/getrandom.c); Go 1.24 names neither.
  * Never throws: a kernel without the option answers EINVAL, a sandbox may answer EPERM.
  * `name` MUST be printable ASCII without `[`, `]`, `\\`, `$` or backquote, at most 79 bytes.
  */

@@ -100,7 +100,7 @@ const EAGER_DECLARATIONS = [
   'long syscall(long number, long first, long second, long third)',
   'int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, const char *name)',
 ];
-/** Declared when libc has them (glibc ≥ 2.30 for gettid and tgkill). */
+/** Declared when libc has them: glibc added both wrappers in 2.30 (its NEWS for 2.30). */
 const OPTIONAL_DECLARATIONS = ['int gettid(void)', 'int tgkill(int tgid, int tid, int sig)'];
 
 /** A libc function, declared once (when koffi loads, for the ones the package uses). */

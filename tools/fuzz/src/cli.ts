@@ -1,12 +1,13 @@
 // npm run fuzz -- <target> [--seed S] [--runs N | --time 60s] [--replay FILE] [--json]
 import { parseArgs } from 'node:util';
+import { PROFILE_NAMES, type ProfileName } from '@vgetrandom/slab';
 import { type TargetName, readFinding } from './finding.js';
 import { facadeMutants, isFacadeMutantName, isMutantName, mutants } from './mutants.js';
 import type { Progress, RunSummary } from './runner.js';
 import { TargetUnavailable, replay, runNamedTarget } from './targets.js';
 
 const TARGETS: readonly TargetName[] = ['slab', 'slab-native', 'elf', 'facade', 'hostile-views', 'pool'];
-const USAGE = `usage: npm run fuzz -- <${TARGETS.join('|')}> [--seed S] [--runs N | --time 60s] [--json] [--mutant NAME] [--workers N]
+const USAGE = `usage: npm run fuzz -- <${TARGETS.join('|')}> [--seed S] [--runs N | --time 60s] [--json] [--mutant NAME] [--workers N] [--profile NAME]
        npm run fuzz -- --replay FILE [--against-mutant]`;
 
 function usage(message: string): never {
@@ -36,6 +37,7 @@ try {
       json: { type: 'boolean' },
       mutant: { type: 'string' },
       workers: { type: 'string' },
+      profile: { type: 'string' },
       'against-mutant': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -70,6 +72,9 @@ const facadeMutant = values.mutant !== undefined && target === 'hostile-views' &
 if (values.mutant && !slabMutant && !facadeMutant) {
   usage(`--mutant works with the slab target (${Object.keys(mutants).join(', ')}) and the hostile-views target (${Object.keys(facadeMutants).join(', ')})`);
 }
+if (values.profile !== undefined && (!(PROFILE_NAMES as readonly string[]).includes(values.profile) || (target !== 'slab' && target !== 'slab-native'))) {
+  usage(`--profile works with the slab targets and one of: ${PROFILE_NAMES.join(', ')}`);
+}
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
 if (!Number.isSafeInteger(seed)) usage(`--seed must be an integer (got '${values.seed}')`);
 const runs = values.runs === undefined ? undefined : Number(values.runs);
@@ -93,6 +98,7 @@ try {
     timeMs,
     ...(slabMutant ? { mutant: values.mutant as never } : {}),
     ...(facadeMutant ? { facadeMutant: values.mutant as never } : {}),
+    ...(values.profile ? { profile: values.profile as ProfileName } : {}),
     workers,
     onProgress,
   });

@@ -7,6 +7,7 @@ import { type FacadeMutantName, type MutantName, facadeMutants } from './mutants
 import { nativeHooks } from './native.js';
 import { type Progress, type RunSummary, runTarget } from './runner.js';
 import { type ElfCase, checkElf, elfArbitrary } from './targets/elf.js';
+import type { ProfileName } from '@vgetrandom/slab';
 import { type Call, checkFacade } from './targets/facade.js';
 import { type HostileCase, checkHostile, hostileArbitrary } from './targets/hostile-views.js';
 import { runPool } from './targets/pool.js';
@@ -18,6 +19,8 @@ export interface TargetOptions {
   readonly timeMs?: number;
   readonly mutant?: MutantName;
   readonly facadeMutant?: FacadeMutantName;
+  /** slab and slab-native: run every case under this reference profile. */
+  readonly profile?: ProfileName;
   readonly workers?: number;
   readonly onProgress?: (progress: Progress) => void;
   readonly dryRun?: boolean;
@@ -32,11 +35,11 @@ export async function runNamedTarget(target: TargetName, options: TargetOptions)
   const common = { seed: options.seed, runs: options.runs, timeMs: options.timeMs, onProgress: options.onProgress, dryRun: options.dryRun, findingsDirectory: options.findingsDirectory };
   switch (target) {
     case 'slab':
-      return runTarget<SlabCase>('slab', caseArbitrary(), (input) => runSlabCase(input, { mutant: options.mutant }), { ...common, mutant: options.mutant });
+      return runTarget<SlabCase>('slab', caseArbitrary(false, 120, options.profile), (input) => runSlabCase(input, { mutant: options.mutant }), { ...common, mutant: options.mutant });
     case 'slab-native': {
       const hooks = nativeHooks();
       if (typeof hooks === 'string') throw new TargetUnavailable(`slab-native ${hooks}`);
-      return runTarget<SlabCase>('slab-native', caseArbitrary(true, 60), (input) => runSlabCase(input, { native: hooks }), common);
+      return runTarget<SlabCase>('slab-native', caseArbitrary(true, 60, options.profile), (input) => runSlabCase(input, { native: hooks }), common);
     }
     case 'elf':
       return runTarget<ElfCase>('elf', elfArbitrary(), checkElf, common);

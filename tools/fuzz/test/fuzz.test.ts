@@ -23,6 +23,12 @@ describe('smoke runs of the pure targets', () => {
     console.log(`slab smoke: ${summary.operations} operations, ${Math.round(summary.operationsPerSecond)} ops/s`);
   }, 30_000);
 
+  it.each(['glibc-2.41', 'go-1.24', 'selftest-6.11', 'selftest', 'adaptive'] as const)('slab under the %s profile: 150 cases, no findings', (profile) => {
+    const summary = runTarget<SlabCase>('slab', caseArbitrary(false, 120, profile), (input) => runSlabCase(input), { seed: SEED, runs: 150, dryRun: true });
+    expect(summary.finding).toBeUndefined();
+    expect(summary.runs).toBe(150);
+  }, 30_000);
+
   it('elf: only VdsoParseError or a sound result, within the time bound', () => {
     const summary = runTarget('elf', elfArbitrary(), checkElf, { seed: SEED, runs: 20_000, dryRun: true });
     expect(summary.finding).toBeUndefined();

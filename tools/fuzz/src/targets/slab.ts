@@ -4,13 +4,17 @@
 import fc from 'fast-check';
 import {
   type GrowthPolicy,
+  type HandOutOrder,
   type MapResult,
+  PROFILE_NAMES,
   type PageSource,
+  type ProfileName,
   type Region,
   SimulatedPageSource,
   SlabError,
   type SlabOptions,
   type StateHandle,
+  profileSettings,
 } from '@vgetrandom/slab';
 import { type MutantName, createAllocator } from '../mutants.js';
 import { ShadowRecord, ShadowViolation } from '../shadow.js';
@@ -23,6 +27,10 @@ export interface SlabConfig {
   readonly reclaim: false | { readonly keepEmpty: number };
   readonly cpus: number;
   readonly maxChunkPages: number;
+  /** Which state of a fresh chunk goes out first (absent in findings older than profiles). */
+  readonly order?: HandOutOrder;
+  /** A reference profile: when set, it decides policy, alignment, CPUs, order and reclaim. */
+  readonly profile?: ProfileName;
 }
 
 export type SlabOperation =
@@ -66,6 +74,8 @@ export const configArbitrary = (native = false): fc.Arbitrary<SlabConfig> =>
       reclaim: fc.oneof(fc.constant(false as const), fc.record({ keepEmpty: fc.integer({ min: 0, max: 3 }) })),
       cpus: fc.integer({ min: 1, max: 64 }),
       maxChunkPages: fc.integer({ min: 1, max: 16 }),
+      order: fc.constantFrom<HandOutOrder>('lowest-first', 'highest-first'),
+      profile: fc.option(fc.constantFrom(...PROFILE_NAMES), { nil: undefined, freq: 3 }),
     })
     .map(({ pageExponent, sizeFraction, ...rest }) => {
       const pageSize = 4096 << pageExponent;
@@ -86,8 +96,20 @@ export const operationArbitrary = (native = false): fc.Arbitrary<SlabOperation> 
     { arbitrary: fc.constant({ op: 'dispose' as const }), weight: 1 },
   );
 
-export const caseArbitrary = (native = false, maxOperations = 120): fc.Arbitrary<SlabCase> =>
-  fc.record({ config: configArbitrary(native), ops: fc.array(operationArbitrary(native), { minLength: 1, maxLength: maxOperations }) });
+export const caseArbitrary = (native = false, maxOperations = 120, profile?: ProfileName): fc.Arbitrary<SlabCase> =>
+  fc.record({
+    config: profile === undefined ? configArbitrary(native) : configArbitrary(native).map((config) => ({ ...config, profile })),
+    ops: fc.array(operationArbitrary(native), { minLength: 1, maxLength: maxOperations }),
+  });
+
+/** The allocator options of a case: its own, or its profile's over them. */
+function settingsOf(config: SlabConfig): Omit<SlabConfig, 'profile'> {
+  const { profile, ...own } = config;
+  if (profile === undefined) return own;
+  // The profile reads the host through the case: the alignment stands for the reported L1D line.
+  const { summary: _summary, returnsStates: _returns, ...settings } = profileSettings(profile, { reportedCacheLine: config.alignment, onlineCpus: config.cpus, affinityCpus: config.cpus });
+  return { ...own, ...settings };
+}
 
 /** A page source that tells the shadow record about every mapping, whatever the allocator does. */
 function observed(source: PageSource & { failing?: boolean }, shadow: ShadowRecord, regions: Region[]): PageSource & { failing: boolean } {
@@ -138,7 +160,7 @@ export function runSlabCase(testCase: SlabCase, options: { mutant?: MutantName; 
   const shadow = new ShadowRecord(stateSize, baseSource.pageSize);
   const regions: Region[] = [];
   const source = observed(baseSource, shadow, regions);
-  const slabOptions: SlabOptions = { ...config, pageSize: baseSource.pageSize, stateSize, source };
+  const slabOptions: SlabOptions = { ...settingsOf(config), pageSize: baseSource.pageSize, stateSize, source };
   const allocator = createAllocator(slabOptions, options.mutant);
   const held: StateHandle[] = [];
   const freed: bigint[] = [];
