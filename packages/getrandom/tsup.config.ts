@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.shared.js';
 
-export default defineConfig(packageBuild());
+// Two entries sharing one chunk: the polyfill and the package use one engine.
+export default defineConfig(packageBuild(['src/index.ts', 'src/polyfill.ts']));

@@ -14,6 +14,8 @@ const QUOTA = 65_536;
 const ASYNC_CHUNK = 1 << 20;
 
 type Callback<T> = (error: Error | null, value: T) => void;
+/** A UUID as node:crypto types it (`crypto.UUID`). */
+export type UUID = `${string}-${string}-${string}-${string}-${string}`;
 type AnyBuffer = ArrayBufferView | ArrayBuffer | SharedArrayBuffer;
 
 /** Every public function, bound to one engine. */
@@ -24,15 +26,15 @@ export interface RandomApi {
   randomFill<T extends AnyBuffer>(buffer: T, callback: Callback<T>): void;
   randomFill<T extends AnyBuffer>(buffer: T, offset: number, callback: Callback<T>): void;
   randomFill<T extends AnyBuffer>(buffer: T, offset: number, size: number, callback: Callback<T>): void;
-  randomBytes(size: number): Buffer;
-  randomBytes(size: number, callback: Callback<Buffer>): void;
+  randomBytes(size: number): Buffer<ArrayBuffer>;
+  randomBytes(size: number, callback: Callback<Buffer<ArrayBuffer>>): void;
   randomInt(max: number): number;
   randomInt(min: number, max: number): number;
   randomInt(max: number, callback: Callback<number>): void;
   randomInt(min: number, max: number, callback: Callback<number>): void;
-  randomUUID(options?: { disableEntropyCache?: boolean }): string;
-  randomUUIDs(count: number): string[];
-  getRandomValues<T extends ArrayBufferView | null>(typedArray: T): T;
+  randomUUID(options?: { disableEntropyCache?: boolean }): UUID;
+  randomUUIDs(count: number): UUID[];
+  getRandomValues<T extends ArrayBufferView | ArrayBuffer | null>(typedArray: T): T;
 }
 
 // UUIDs are written as ASCII into a byte buffer and decoded once: a flat string is far
@@ -159,7 +161,7 @@ export function createApi(engine: Engine): RandomApi {
     setImmediate(step);
   }
 
-  function randomBytes(size: number, callback?: Callback<Buffer>): Buffer | undefined {
+  function randomBytes(size: number, callback?: Callback<Buffer<ArrayBuffer>>): Buffer<ArrayBuffer> | undefined {
     if (typeof size !== 'number') throw invalidArgType('size', 'of type number', size);
     if (Number.isNaN(size) || size > kMaxLength || size < 0) throw outOfRange('size', `>= 0 && <= ${kMaxLength}`, size);
     if (callback !== undefined) checkCallback(callback);
@@ -209,7 +211,7 @@ export function createApi(engine: Engine): RandomApi {
     return undefined;
   }
 
-  function randomUUID(options?: { disableEntropyCache?: boolean }): string {
+  function randomUUID(options?: { disableEntropyCache?: boolean }): UUID {
     if (options !== undefined) {
       // As node:crypto's validateObject: null and arrays are not options objects.
       if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidArgType('options', 'of type object', options);
@@ -222,12 +224,12 @@ export function createApi(engine: Engine): RandomApi {
     engine.fill(scratch, 16, 0);
     writeUuid(scratch, 0, uuidText, 0);
     scratch.fill(0);
-    const uuid = uuidText.toString('latin1');
+    const uuid = uuidText.toString('latin1') as UUID;
     uuidText.fill(0);
     return uuid;
   }
 
-  function randomUUIDs(count: number): string[] {
+  function randomUUIDs(count: number): UUID[] {
     if (!Number.isSafeInteger(count)) throw invalidArgType('count', 'a safe integer', count);
     if (count < 0 || count > 1 << 24) throw outOfRange('count', `>= 0 && <= ${1 << 24}`, count);
     const bytes = new Uint8Array(count * 16);
@@ -238,12 +240,12 @@ export function createApi(engine: Engine): RandomApi {
     // One decode, then slices of it: each UUID costs one small string, not a rope.
     const all = text.toString('latin1');
     text.fill(0);
-    const uuids = new Array<string>(count);
-    for (let index = 0; index < count; index += 1) uuids[index] = all.slice(index * UUID_LENGTH, (index + 1) * UUID_LENGTH);
+    const uuids = new Array<UUID>(count);
+    for (let index = 0; index < count; index += 1) uuids[index] = all.slice(index * UUID_LENGTH, (index + 1) * UUID_LENGTH) as UUID;
     return uuids;
   }
 
-  function getRandomValues<T extends ArrayBufferView | null>(typedArray: T): T {
+  function getRandomValues<T extends ArrayBufferView | ArrayBuffer | null>(typedArray: T): T {
     const kind = typedArrayKind(typedArray);
     if (kind === undefined || kind.startsWith('Float')) throw typeMismatch('The data argument must be an integer-type TypedArray');
     const length = realByteLength(typedArray);

@@ -4,7 +4,7 @@
 import { createApi } from './api.js';
 import { createEngine } from './engine.js';
 
-export type { RandomApi } from './api.js';
+export type { RandomApi, UUID } from './api.js';
 export type { BackendName } from './backends.js';
 export {
   type BackendInfo,

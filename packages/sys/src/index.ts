@@ -42,7 +42,8 @@ export {
   nameMapping,
   readMemory,
 } from './memory.js';
-export { type NativeAvailability, type NativeFunction, lastErrno, nativeAvailability, sizeMax } from './native.js';
+export { type LibcChoice, detectLibc, libcFromInterpreter, libcFromMaps, programInterpreter } from './libc.js';
+export { type NativeAvailability, type NativeFunction, lastErrno, libcInUse, nativeAvailability, sizeMax } from './native.js';
 export { GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM, getrandomSyscall } from './random.js';
 export { syscallNumbers } from './syscalls.js';
 export { type ThreadPresence, cacheLineSize, gettid, onlineCpus, pageSize, sysconf, threadPresence } from './system.js';

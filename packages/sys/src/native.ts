@@ -8,6 +8,7 @@
 // in the middle of one of them.
 import { createRequire } from 'node:module';
 import { SysError } from './errors.js';
+import { type LibcChoice, detectLibc } from './libc.js';
 import { withTerminationGuard } from './termination-guard.js';
 
 type Koffi = typeof import('koffi');
@@ -23,6 +24,39 @@ export type NativeAvailability =
 interface Loaded {
   readonly koffi: Koffi;
   readonly libc: LibraryHandle;
+  readonly libcChoice: LibcChoice;
+}
+
+declare const require: NodeJS.Require | undefined;
+
+/**
+ * koffi, resolved from where this code runs: beside this module in a normal install; beside
+ * the bundle when an esbuild/webpack CJS bundle has no import.meta.url (its own `require`).
+ * koffi cannot be bundled itself (it loads a platform binary at run time), so a bundle MUST
+ * keep it external and ship it.
+ */
+function requireKoffi(): Koffi {
+  const url = (import.meta as { url?: string }).url;
+  const resolve = typeof url === 'string' ? createRequire(url) : typeof require === 'function' ? require : createRequire(`${process.cwd()}/`);
+  return resolve('koffi') as Koffi;
+}
+
+/** Why koffi or libc could not be loaded, in words that say what to do. */
+function loadFailure(cause: unknown, libc: LibcChoice | undefined): string {
+  const error = cause as NodeJS.ErrnoException;
+  const where = (import.meta as { url?: string }).url ?? process.argv[1] ?? process.cwd();
+  if (error?.code === 'MODULE_NOT_FOUND' && /'koffi'/.test(error.message)) {
+    return `koffi was not found from ${where}: a bundle must mark 'koffi' as external and ship node_modules/koffi with its platform package (@koromix/koffi-${process.platform}-${process.arch}) beside it`;
+  }
+  if (libc !== undefined && !/koffi/i.test(error?.message ?? '')) {
+    return `could not open the C library ${libc.path} (${libc.kind}, found from ${libc.source}): ${error?.message}`;
+  }
+  return `could not load koffi (${error?.message}); reinstall with optional dependencies enabled (koffi's platform binary is an optional dependency)`;
+}
+
+/** The C library koffi opened (or would open): glibc's libc.so.6 or musl's ld-musl-<arch>.so.1. */
+export function libcInUse(): LibcChoice {
+  return loaded?.libcChoice ?? detectLibc();
 }
 
 let loaded: Loaded | undefined;
@@ -39,10 +73,12 @@ function load(): Loaded {
     );
     throw failure;
   }
+  let libcChoice: LibcChoice | undefined;
   try {
     loaded = withTerminationGuard(() => {
-      const koffi = createRequire(import.meta.url)('koffi') as Koffi;
-      const libc = koffi.load('libc.so.6');
+      const koffi = requireKoffi();
+      libcChoice = detectLibc();
+      const libc = koffi.load(libcChoice.path);
       // Declared now, under the guard, rather than at first use.
       for (const declaration of EAGER_DECLARATIONS) declared.set(declaration, libc.func(declaration) as NativeFunction);
       for (const declaration of OPTIONAL_DECLARATIONS) {
@@ -52,7 +88,7 @@ function load(): Loaded {
           declared.set(declaration, null);
         }
       }
-      return { koffi, libc };
+      return { koffi, libc, libcChoice: libcChoice! };
     });
     return loaded;
   } catch (cause) {
@@ -60,7 +96,7 @@ function load(): Loaded {
     failure = new SysError(
       'ERR_NATIVE_UNAVAILABLE',
       'load',
-      `could not load koffi or libc.so.6 (${(cause as Error).message}); reinstall with optional dependencies enabled`,
+      loadFailure(cause, libcChoice),
       { cause },
     );
     throw failure;

@@ -1,7 +1,7 @@
 // The packages as a user gets them: npm pack each one, install the tarballs into a fresh
 // project outside the workspace (no workspace links), and use each layer on its own.
 // Also checks that every package would publish (npm publish --dry-run).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,22 @@ const tarballs = new Map<string, string>();
 
 function npm(args: string[], cwd: string): string {
   return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } });
+}
+
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+
+/** A project outside the workspace with these tarballs (and registry packages) installed. */
+function install(name: string, packages: readonly (typeof layers)[number][], options: { type?: 'module' | 'commonjs'; registry?: readonly string[] } = {}): string {
+  const directory = join(workspace, name);
+  execFileSync('mkdir', ['-p', directory]);
+  writeFileSync(join(directory, 'package.json'), JSON.stringify({ name: `consumer-${name}`, private: true, type: options.type ?? 'module' }));
+  npm(['install', '--prefer-offline', '--no-package-lock', ...packages.map((layer) => tarballs.get(layer)!), ...(options.registry ?? [])], directory);
+  return directory;
+}
+
+function run(directory: string, file: string, content: string, env: Record<string, string> = {}): string {
+  writeFileSync(join(directory, file), content);
+  return execFileSync(process.execPath, [file], { cwd: directory, encoding: 'utf8', env: { ...process.env, ...env } });
 }
 
 /** A project with exactly these tarballs installed, and a smoke script to run in it. */
@@ -103,6 +119,115 @@ console.log(JSON.stringify({ written: getrandom(bytes), distinct: new Set(bytes)
     expect(result.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(['vdso', 'syscall', 'crypto']).toContain(result.backend);
   }, 120_000);
+});
+
+const vdsoHere = process.platform === 'linux' && (() => {
+  try {
+    return execFileSync(process.execPath, ['--input-type=module', '-e', `import('${join(root, 'packages', 'params', 'dist', 'index.js')}').then((m) => console.log(m.discoverParams().supported))`], { encoding: 'utf8' }).trim() === 'true';
+  } catch {
+    return false;
+  }
+})();
+const expectedBackend = vdsoHere ? 'vdso' : process.platform === 'linux' ? 'syscall' : 'crypto';
+
+describe('every kind of Node project', () => {
+  const everyLayer = `
+  const sys = require('@vgetrandom/sys');
+  const vdso = require('@vgetrandom/vdso');
+  const params = require('@vgetrandom/params');
+  const slab = require('@vgetrandom/slab');
+  const g = require('@vgetrandom/getrandom');
+  const allocator = new slab.SlabAllocator({ stateSize: 144, alignment: 64, policy: 'glibc', source: new slab.SimulatedPageSource() });
+  allocator.allocate();
+  console.log(JSON.stringify({
+    sys: typeof sys.nativeAvailability, vdso: typeof vdso.parseVdso, params: typeof params.discoverParams,
+    slab: allocator.stats().statesInUse, bytes: g.getrandom(new Uint8Array(8)), backend: g.backendInfo().backend,
+  }));`;
+
+  it('a CommonJS project require()s every layer (Node >= 20.19 loads our ESM)', () => {
+    const directory = install('cjs', layers, { type: 'commonjs' });
+    const result = JSON.parse(run(directory, 'smoke.js', everyLayer));
+    expect(result).toEqual({ sys: 'function', vdso: 'function', params: 'function', slab: 1, bytes: 8, backend: expectedBackend });
+  }, 180_000);
+
+  it('strict TypeScript compiles against every layer: node16, node20, nodenext and bundler, ESM and a CommonJS .cts', () => {
+    const directory = install('typescript', layers, { registry: ['@types/node@20.19.43'] });
+    const source = `import { getrandom, randomUUID, type UUID } from '@vgetrandom/getrandom';
+import { SlabAllocator, SimulatedPageSource } from '@vgetrandom/slab';
+import { parseVdso } from '@vgetrandom/vdso';
+import { discoverParams } from '@vgetrandom/params';
+import { nativeAvailability } from '@vgetrandom/sys';
+import { installed } from '@vgetrandom/getrandom/polyfill';
+const id: UUID = randomUUID();
+const count: number = getrandom(new Uint8Array(4));
+export const all = [id, count, SlabAllocator, SimulatedPageSource, parseVdso, discoverParams, nativeAvailability, installed];
+`;
+    writeFileSync(join(directory, 'index.ts'), source);
+    writeFileSync(join(directory, 'legacy.cts'), `import getrandomPackage = require('@vgetrandom/getrandom');
+export const bytes: number = getrandomPackage.getrandom(new Uint8Array(4));
+`);
+    // A CommonJS file may require() our ESM under module node20/nodenext, which model Node's
+    // require(esm); node16 models Node 16, which cannot, so there only ESM is compiled.
+    for (const [module, resolution, files] of [
+      ['node16', 'node16', ['index.ts']],
+      ['node20', 'node16', ['index.ts', 'legacy.cts']],
+      ['nodenext', 'nodenext', ['index.ts', 'legacy.cts']],
+      ['esnext', 'bundler', ['index.ts']],
+    ] as const) {
+      const compile = spawnSync(bin('tsc'), ['--noEmit', '--strict', '--skipLibCheck', 'false', '--types', 'node', '--module', module, '--moduleResolution', resolution, '--target', 'es2022', ...files], { cwd: directory, encoding: 'utf8' });
+      expect(compile.status, `${module}/${resolution}:\n${compile.stdout}${compile.stderr}`).toBe(0);
+    }
+  }, 180_000);
+
+  it('an esbuild CommonJS bundle (koffi external) runs on the vDSO; copied away from koffi it says what to do', () => {
+    const directory = install('bundle', layers);
+    writeFileSync(join(directory, 'entry.mjs'), `import { getrandom, backendInfo } from '@vgetrandom/getrandom';
+getrandom(new Uint8Array(8));
+const info = backendInfo();
+console.log(JSON.stringify({ backend: info.backend, reasons: info.fallbacks.map((f) => f.detail) }));`);
+    for (const format of ['cjs', 'esm'] as const) {
+      execFileSync(bin('esbuild'), ['entry.mjs', '--bundle', '--platform=node', `--format=${format}`, '--external:koffi', `--outfile=bundle.${format === 'cjs' ? 'cjs' : 'mjs'}`, '--log-level=error'], { cwd: directory });
+    }
+    for (const file of ['bundle.cjs', 'bundle.mjs']) {
+      const result = JSON.parse(execFileSync(process.execPath, [file], { cwd: directory, encoding: 'utf8' }));
+      expect(result.backend, file).toBe(expectedBackend);
+    }
+    // The same bundle somewhere without node_modules: a precise reason, not "reinstall".
+    const away = mkdtempSync(join(tmpdir(), 'vgetrandom-bundle-away-'));
+    execFileSync('cp', [join(directory, 'bundle.mjs'), away]);
+    const lonely = JSON.parse(execFileSync(process.execPath, ['bundle.mjs'], { cwd: away, encoding: 'utf8' }));
+    rmSync(away, { recursive: true, force: true });
+    if (process.platform === 'linux') {
+      expect(lonely.backend).toBe('crypto');
+      expect(lonely.reasons.join(' ')).toMatch(/koffi was not found .* mark 'koffi' as external/);
+    }
+  }, 180_000);
+
+  it('the RNG hooks people use: uuid v4({ rng }) and v7({ random }), nanoid customRandom, and @noble/hashes through the polyfill', () => {
+    const directory = install('hooks', layers, { registry: ['uuid@14.0.3', 'nanoid@5.1.12', '@noble/hashes@2.0.1'] });
+    const output = run(directory, 'hooks.mjs', `import { randomBytes, getRandomValues } from '@vgetrandom/getrandom';
+import { installed, restore } from '@vgetrandom/getrandom/polyfill';
+import { v4, v7 } from 'uuid';
+import { customRandom, urlAlphabet } from 'nanoid';
+import { randomBytes as nobleRandomBytes } from '@noble/hashes/utils.js';
+const fromV4 = v4({ rng: () => randomBytes(16) });
+const fromV7 = v7({ random: randomBytes(16) });
+const nanoid = customRandom(urlAlphabet, 21, (size) => getRandomValues(new Uint8Array(size)));
+// The polyfill routes globalThis.crypto.getRandomValues; count who calls it.
+const ours = globalThis.crypto.getRandomValues;
+let calls = 0;
+globalThis.crypto.getRandomValues = (array) => { calls += 1; return ours(array); };
+const noble = nobleRandomBytes(32);
+globalThis.crypto.getRandomValues = ours;
+const wasInstalled = installed();
+restore();
+console.log(JSON.stringify({ fromV4, fromV7, id: nanoid(), noble: noble.length, calls, wasInstalled, afterRestore: installed() }));`);
+    const result = JSON.parse(output);
+    expect(result.fromV4).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(result.fromV7).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(result.id).toMatch(/^[\w-]{21}$/);
+    expect(result).toMatchObject({ noble: 32, calls: 1, wasInstalled: true, afterRestore: false });
+  }, 180_000);
 });
 
 describe('release', () => {
