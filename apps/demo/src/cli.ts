@@ -1,14 +1,18 @@
 // vgetrandom: a guided tour of Linux's vDSO getrandom on this machine, and a practical
 // random-bytes tool. User mistakes exit 2 with one line and the usage; internal errors
 // exit 1 with a short message; never a stack trace.
+import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { GetrandomError, type RandomApi, createApi, createEngine } from '@vgetrandom/getrandom';
 import * as commands from './commands.js';
 import { UsageError, style } from './terminal.js';
 
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 const program = new Command('vgetrandom')
   .description('Linux vDSO getrandom() for Node.js, layer by layer')
-  .addOption(new Option('--backend <name>', 'force a backend').choices(['vdso', 'syscall', 'crypto']))
+  .version(version, '-V, --version', 'print the version')
+  .addOption(new Option('--backend <name>', 'force a backend (as VGETRANDOM_BACKEND)').choices(['auto', 'vdso', 'syscall', 'crypto']))
   .showSuggestionAfterError()
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -35,6 +39,7 @@ program
   .option('--page-size <size>', 'page size (e.g. 16K); implies --simulated unless it is the host page size')
   .option('--cpus <n>', "CPUs for go-1.24, the selftest and 'percpu' (default: this host's)")
   .option('--simulated', 'use simulated pages instead of real MAP_DROPPABLE memory')
+  .option('--force', 'draw even when the drawing would be very long')
   .option('--json', 'machine-readable output')
   .action((options) => commands.slab(options));
 program
@@ -43,6 +48,7 @@ program
   .argument('<size>', 'how many bytes: 1024, 64K, 1M, 2G')
   .option('--hex', 'hexadecimal text')
   .option('--base64', 'base64 text')
+  .option('-w, --wrap <cols>', 'with --base64: wrap lines at this many columns, as openssl rand -base64 does at 64 (0: one line)')
   .action((size, options) => commands.bytes(random(), size, options));
 program
   .command('uuid')
@@ -81,6 +87,15 @@ function withDefaultCommand(argv: string[]): string[] {
   return positional.length === 0 && !wantsHelp ? [...argv, 'tour'] : argv;
 }
 
+// Output errors: a reader that goes away (EPIPE, `| head -1`) ends the command quietly and
+// successfully; any other failure to write (ENOSPC on /dev/full, EIO) is one line and exit 1.
+function onOutputError(error: NodeJS.ErrnoException): void {
+  if (error.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`${style.red('error:')} cannot write the output: ${error.message}\n`);
+  process.exit(1);
+}
+process.stdout.on('error', onOutputError);
+
 try {
   await program.parseAsync(withDefaultCommand(process.argv));
 } catch (error) {
@@ -94,6 +109,8 @@ try {
     process.stderr.write(`${style.red('error:')} ${error.message}\n${usageFor()}\n`);
     process.exit(2);
   }
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EPIPE' || code === 'ENOSPC' || code === 'EIO') onOutputError(error as NodeJS.ErrnoException);
   process.stderr.write(`${style.red('internal error:')} ${(error as Error).message}\n`);
   process.exit(1);
 }

@@ -77,7 +77,10 @@ export function params(options: { json?: boolean }): void {
   for (const warning of p.warnings) out(style.yellow(`warning: ${warning}`));
 }
 
-export function slab(options: { profile?: string; arch?: string; policy?: string; states: string; pageSize?: string; simulated?: boolean; cpus?: string; json?: boolean }): void {
+/** Pages (lines) a drawing may have before slab asks for --force. */
+const SLAB_DRAWING_LIMIT = 5000;
+
+export function slab(options: { profile?: string; arch?: string; policy?: string; states: string; pageSize?: string; simulated?: boolean; cpus?: string; json?: boolean; force?: boolean }): void {
   if (options.profile !== undefined && options.policy !== undefined) throw new UsageError('give --profile or --policy, not both');
   if (options.profile !== undefined && !(PROFILE_NAMES as readonly string[]).includes(options.profile)) {
     throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')} (got '${options.profile}')`);
@@ -92,11 +95,19 @@ export function slab(options: { profile?: string; arch?: string; policy?: string
   const stateSize = discovery?.supported ? discovery.params.sizeOfOpaqueState : 144;
   const hostPage = nativeAvailability().available ? hostPageSize() : 4096;
   const pageSize = options.pageSize === undefined ? hostPage : parseSize(options.pageSize);
+  if (!(pageSize >= 256 && (pageSize & (pageSize - 1)) === 0 && pageSize <= 2 ** 30)) {
+    throw new UsageError(`--page-size must be a power of two from 256 bytes to 1 GiB (got ${options.pageSize})`);
+  }
   const cpus = options.cpus === undefined ? (nativeAvailability().available ? onlineCpus() : 1) : parseInteger(options.cpus, '--cpus', 1);
   const simulated = options.simulated || !discovery?.supported || pageSize !== hostPage;
   const source = simulated
     ? new SimulatedPageSource({ pageSize, cpus, cacheLineSize: nativeAvailability().available ? cacheLineSize() : 64 })
     : new MmapPageSource(discovery.params);
+  // A drawing is a line a page: refuse one that would print megabytes unless asked.
+  const lines = Math.ceil((states * Math.max(stateSize, 1)) / pageSize);
+  if (!options.json && !options.force && lines > SLAB_DRAWING_LIMIT) {
+    throw new UsageError(`--states ${states} would draw about ${lines} lines; pass --force to draw them, or --json for the numbers`);
+  }
   const native = nativeAvailability().available;
   let allocator: SlabAllocator;
   let settings: ProfileSettings | undefined;
@@ -132,20 +143,23 @@ export function slab(options: { profile?: string; arch?: string; policy?: string
   allocator.dispose();
 }
 
-export async function bytes(api: RandomApi, sizeText: string, options: { hex?: boolean; base64?: boolean }): Promise<void> {
+export async function bytes(api: RandomApi, sizeText: string, options: { hex?: boolean; base64?: boolean; wrap?: string }): Promise<void> {
   if (options.hex && options.base64) throw new UsageError('choose one of --hex and --base64');
+  if (options.wrap !== undefined && !options.base64) throw new UsageError('--wrap applies to --base64');
   const total = parseSize(sizeText);
-  const chunkSize = 64 * 1024;
-  const bar = total >= 16 * chunkSize ? progress('bytes', total) : progress('', 0);
+  // openssl rand -base64 wraps at 64 columns; 0 (the default) writes one line.
+  const wrap = options.wrap === undefined ? 0 : parseInteger(options.wrap, '--wrap', 0);
+  if (wrap % 4 !== 0) throw new UsageError(`--wrap must be a multiple of 4 (got ${wrap}), so that lines hold whole base64 groups`);
+  // Wrapped base64 lines hold wrap / 4 × 3 bytes each; a chunk holds whole lines.
+  const chunkSize = wrap > 0 ? Math.max(1, Math.floor(65_536 / ((wrap / 4) * 3))) * ((wrap / 4) * 3) : 64 * 1024;
+  const bar = progress('bytes', total);
   const stdout = process.stdout;
   let closed = false;
-  // The reader may go away (e.g. `| head -c 10`): stop quietly, successfully.
+  // The reader may go away (e.g. `| head -c 10`): stop quietly; other write errors are
+  // reported by the handler in cli.ts.
   const readerGone = new Promise<void>((resolve) => {
     stdout.once('close', () => resolve());
-    stdout.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') process.stderr.write(`error: stdout: ${error.message}\n`);
-      resolve();
-    });
+    stdout.once('error', () => resolve());
   }).then(() => {
     closed = true;
   });
@@ -156,21 +170,27 @@ export async function bytes(api: RandomApi, sizeText: string, options: { hex?: b
     const size = Math.min(step, total - written);
     const chunk = Buffer.allocUnsafe(size);
     api.getrandom(chunk);
-    const text = options.hex ? chunk.toString('hex') : options.base64 ? chunk.toString('base64') : chunk;
+    let text: string | Buffer = options.hex ? chunk.toString('hex') : options.base64 ? chunk.toString('base64') : chunk;
+    if (wrap > 0 && typeof text === 'string') text = `${text.replace(new RegExp(`(.{${wrap}})`, 'g'), '$1\n').replace(/\n$/, '')}\n`;
     written += size;
     // Backpressure: wait for the reader before making more.
     if (!stdout.write(text)) await Promise.race([new Promise((resolve) => stdout.once('drain', resolve)), readerGone]);
     bar.update(written);
   }
   bar.done();
-  if ((options.hex || options.base64) && !closed) stdout.write('\n');
+  if ((options.hex || (options.base64 && wrap === 0)) && !closed && total > 0) stdout.write('\n');
 }
 
+/** Most UUIDs one command prints (randomUUIDs' own limit). */
+const UUID_LIMIT = 2 ** 24;
+
 export function uuid(api: RandomApi, options: { count: string; json?: boolean }): void {
-  const count = parseInteger(options.count, '-n', 1);
+  const count = parseInteger(options.count, '-n', 0);
+  if (count > UUID_LIMIT) throw new UsageError(`-n must be at most ${UUID_LIMIT} (got ${count})`);
   const uuids = api.randomUUIDs(count);
   if (options.json) return json(uuids);
-  out(uuids.join('\n'));
+  // As shuf -n 0: nothing at all, not an empty line.
+  if (count > 0) out(uuids.join('\n'));
 }
 
 export function int(api: RandomApi, minText: string, maxText: string, options: { count: string; json?: boolean }): void {
@@ -178,11 +198,15 @@ export function int(api: RandomApi, minText: string, maxText: string, options: {
   const max = parseInteger(maxText, 'max');
   if (max < min) throw new UsageError(`max (${max}) must not be less than min (${min})`);
   if (max - min >= 2 ** 48 - 1) throw new UsageError('max - min must be below 2^48 - 1');
-  const count = parseInteger(options.count, '-n', 1);
-  // The range is inclusive here, as people expect of a command line; randomInt's max is exclusive.
-  const values = Array.from({ length: count }, () => api.randomInt(min, max + 1));
+  const count = parseInteger(options.count, '-n', 0);
+  if (count > UUID_LIMIT) throw new UsageError(`-n must be at most ${UUID_LIMIT} (got ${count})`);
+  // The range is inclusive here, as people expect of a command line; randomInt's max is
+  // exclusive. At Number.MAX_SAFE_INTEGER, max + 1 is not a safe integer: draw from
+  // [min - 1, max) and add 1, which is the same range.
+  const draw = Number.isSafeInteger(max + 1) ? () => api.randomInt(min, max + 1) : () => api.randomInt(min - 1, max) + 1;
+  const values = Array.from({ length: count }, draw);
   if (options.json) return json(values);
-  out(values.join('\n'));
+  if (count > 0) out(values.join('\n'));
 }
 
 export function bench(options: { quick?: boolean; json?: boolean }): void {

@@ -23,12 +23,18 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Parses `1024`, `64K`, `1M`, `2G` (powers of 1024). */
+const SIZE_HELP = 'a number of bytes, optionally with a suffix as coreutils reads them: K, M, G, T or KiB, MiB, GiB, TiB (1024-based), KB, MB, GB, TB (1000-based)';
+
+/**
+ * Parses a size as coreutils does (`head -c`): `1024`, `64K` = `64KiB` = 65 536, `64KB` =
+ * 64 000, and M, G, T likewise. Anything else (`1i`, `1iB`, `1B`, `1.5K`) is a user error.
+ */
 export function parseSize(text: string): number {
-  const match = /^(\d+)([KMG]?)i?B?$/i.exec(text.trim());
-  if (!match) throw new UsageError(`'${text}' is not a size: use a number of bytes, optionally with K, M or G (1024-based)`);
-  const scale = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[match[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
-  const size = Number(match[1]) * scale;
+  const match = /^(\d+)(?:([KMGT])(iB|B)?)?$/i.exec(text.trim());
+  if (!match) throw new UsageError(`'${text}' is not a size: use ${SIZE_HELP}`);
+  const power = match[2] === undefined ? 0 : 'KMGT'.indexOf(match[2].toUpperCase()) + 1;
+  const base = match[3] !== undefined && match[3].toUpperCase() === 'B' ? 1000 : 1024;
+  const size = Number(match[1]) * base ** power;
   if (!Number.isSafeInteger(size)) throw new UsageError(`'${text}' is too large`);
   return size;
 }
@@ -48,19 +54,32 @@ export function bar(fraction: number, width = 40): string {
   return '█'.repeat(whole) + (whole < width ? partial.trim() : '');
 }
 
-/** A progress reporter on stderr, silent unless stderr is a TTY. */
-export function progress(label: string, total: number): { update(done: number): void; done(): void } {
-  if (!stderr.isTTY) return { update() {}, done() {} };
+/** Outputs smaller than this finish too soon for a progress line to help. */
+export const PROGRESS_MIN_BYTES = 64 * 1024 ** 2;
+
+/**
+ * A progress line on stderr for a long output: percentage, rate and time left. Drawn only
+ * when stderr is a terminal and stdout is not (the output goes to a file or a pipe): on a
+ * terminal both share the screen and a progress line would overwrite the output.
+ */
+export function progress(label: string, total: number, streams: { stderr: { isTTY?: boolean; write(text: string): unknown }; stdout: { isTTY?: boolean } } = { stderr, stdout }): { update(done: number): void; done(): void } {
+  if (!streams.stderr.isTTY || streams.stdout.isTTY || !(total >= PROGRESS_MIN_BYTES)) return { update() {}, done() {} };
+  const started = Date.now();
   let last = 0;
+  let drawn = false;
   return {
     update(done) {
       const now = Date.now();
-      if (now - last < 100) return;
+      if (now - last < 200 || done <= 0) return;
       last = now;
-      stderr.write(`\r${label} ${bar(done / total, 30).padEnd(30)} ${Math.floor((100 * done) / total)}%`);
+      const seconds = (now - started) / 1000;
+      const rate = done / Math.max(seconds, 1e-3);
+      const left = (total - done) / rate;
+      streams.stderr.write(`\r${label} ${bar(done / total, 30).padEnd(30)} ${Math.floor((100 * done) / total)}%  ${formatBytes(rate)}/s  ${left.toFixed(0)} s left  `);
+      drawn = true;
     },
     done() {
-      stderr.write(`\r${' '.repeat(label.length + 40)}\r`);
+      if (drawn) streams.stderr.write('\r\u001b[K');
     },
   };
 }

@@ -1,6 +1,8 @@
 // The built `vgetrandom` bin, spawned as users run it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { uniformIntegers } from '../../../packages/getrandom/src/testing/statistics.js';
@@ -106,9 +108,9 @@ describe.skipIf(!linux)('vgetrandom CLI (needs Linux)', () => {
     [['bytes'], /missing required argument 'size'/],
     [['int', 'a', '5'], /min must be an integer/],
     [['int', '9', '5'], /must not be less than min/],
-    [['uuid', '-n', '0'], /-n must be a safe integer >= 1/],
+    [['uuid', '-n', '-1'], /-n must be a safe integer >= 0/],
     [['slab', '--policy', 'buddy'], /--policy must be glibc, percpu or adaptive/],
-    [['--backend', 'quantum', 'info'], /Allowed choices are vdso, syscall, crypto/],
+    [['--backend', 'quantum', 'info'], /Allowed choices are auto, vdso, syscall, crypto/],
     [['bytes', '10', '--hex', '--base64'], /choose one of --hex and --base64/],
     [['info', '--frob'], /unknown option '--frob'/],
   ])('%j exits 2 with one clear line and the usage, no stack trace', (args, message) => {
@@ -135,6 +137,97 @@ describe.skipIf(!linux)('vgetrandom CLI (needs Linux)', () => {
     expect(result.passed, result.detail).toBe(true);
     expect(result.counts[buckets - 1]).toBeGreaterThan(0);
   }, 60_000);
+
+  it('--version prints the package version', () => {
+    const { version } = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'));
+    for (const flag of ['--version', '-V']) expect(run([flag])).toMatchObject({ status: 0, stdout: `${version}\n` });
+  });
+
+  describe('as a Unix tool', () => {
+    const shell = (command: string) => spawnSync('sh', ['-c', command], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+    const cli = `"${process.execPath}" "${bin}"`;
+
+    it.each(['uuid -n 50', 'int 1 1000 -n 5000', 'symbols', 'bytes 10M --hex', 'params'])('%s | head -1: stops quietly with exit 0', (command) => {
+      // pipefail: the pipeline's status is the CLI's, not head's.
+      const result = spawnSync('bash', ['-c', `set -o pipefail; ${cli} ${command} | head -1 >/dev/null; echo $?`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(result.stdout.trim()).toBe('0');
+      expect(result.stderr).toBe('');
+    });
+
+    it.each(['uuid -n 3', 'int 1 6', 'bytes 1M', 'bytes 16 --hex', 'symbols'])('%s > /dev/full: one line and exit 1', (command) => {
+      const result = shell(`${cli} ${command} > /dev/full`);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^error: cannot write the output: ENOSPC[^\n]*\n$/);
+    });
+
+    it.each([
+      [['uuid', '-n', '16777217'], /-n must be at most 16777216/],
+      [['slab', '--page-size', '3'], /--page-size must be a power of two/],
+      [['slab', '--page-size', '0'], /--page-size must be a power of two/],
+      [['bytes', '1i'], /not a size/],
+      [['bytes', '1iB'], /not a size/],
+      [['bytes', '1B'], /not a size/],
+      [['bytes', '1.5K'], /not a size/],
+      [['slab', '--states', '1000000', '--simulated'], /pass --force/],
+      [['bytes', '12', '--base64', '--wrap', '10'], /multiple of 4/],
+    ])('%j is a user error: exit 2, one line and the usage', (args, message) => {
+      const result = run(args);
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe('');
+      const lines = result.stderr.trim().split('\n');
+      expect(lines[0]).toMatch(message);
+      expect(lines[1]).toMatch(/^usage: vgetrandom /);
+    });
+
+    it.each([
+      ['1K', 1024],
+      ['1KiB', 1024],
+      ['1KB', 1000],
+      ['2M', 2 * 1024 ** 2],
+      ['2MB', 2_000_000],
+      ['3', 3],
+    ])('sizes as coreutils reads them: bytes %s writes %i bytes', (size, expected) => {
+      expect(spawnSync(process.execPath, [bin, 'bytes', size], { env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 }).stdout.length).toBe(expected);
+    });
+
+    it('uuid -n 0 and int -n 0 print nothing, as shuf -n 0', () => {
+      expect(run(['uuid', '-n', '0'])).toMatchObject({ status: 0, stdout: '' });
+      expect(run(['int', '1', '6', '-n', '0'])).toMatchObject({ status: 0, stdout: '' });
+    });
+
+    it('int up to Number.MAX_SAFE_INTEGER draws inside the inclusive range', () => {
+      const { status, stdout } = run(['int', String(Number.MAX_SAFE_INTEGER - 1), String(Number.MAX_SAFE_INTEGER), '-n', '200']);
+      expect(status).toBe(0);
+      const values = new Set(stdout.trim().split('\n').map(Number));
+      expect([...values].sort()).toEqual([Number.MAX_SAFE_INTEGER - 1, Number.MAX_SAFE_INTEGER]);
+    });
+
+    it('--backend auto is accepted, as VGETRANDOM_BACKEND=auto is', () => {
+      expect(run(['--backend', 'auto', 'uuid'])).toMatchObject({ status: 0 });
+    });
+
+    it('--base64 --wrap 64 wraps like openssl rand -base64', () => {
+      const lines = run(['bytes', '100', '--base64', '--wrap', '64']).stdout.split('\n');
+      expect(lines.map((line) => line.length)).toEqual([64, 64, 8, 0]);
+      expect(Buffer.from(lines.join(''), 'base64')).toHaveLength(100);
+    });
+
+    it('on a real terminal: bytes 16 --hex shows its output, and no progress line', () => {
+      // script(1) gives the command a pseudo-terminal for stdout and stderr.
+      const result = spawnSync('script', ['-qec', `${cli} bytes 16 --hex`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(result.stdout.replace(/\r/g, '')).toMatch(/^[0-9a-f]{32}\n$/);
+    });
+
+    it('on a terminal, a long output to a file shows progress on stderr with rate and time left, then clears it', () => {
+      const file = join(tmpdir(), `vgetrandom-progress-${process.pid}.bin`);
+      const result = spawnSync('script', ['-qec', `${cli} bytes 200M > ${file}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      const size = statSync(file).size;
+      rmSync(file);
+      expect(size).toBe(200 * 1024 ** 2);
+      expect(result.stdout).toMatch(/bytes .*%\s+[\d.]+ (MiB|GiB|KiB)\/s\s+\d+ s left/);
+      expect(result.stdout.endsWith('\r\u001b[K')).toBe(true);
+    });
+  });
 
   it('--help for every subcommand exits 0', () => {
     for (const command of ['tour', 'info', 'symbols', 'params', 'slab', 'bytes', 'uuid', 'int', 'bench']) {

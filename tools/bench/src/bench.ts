@@ -107,7 +107,7 @@ say('  measured UUIDs, randomInt, slab');
 
 const threadMs = { full: 1500, quick: 300, smoke: 60 }[mode];
 const threads = vdso ? { scaling: await scaling(threadMs), contendedPair: await contendedPair(threadMs) } : undefined;
-const churnWorkers = { full: 2000, quick: 200, smoke: 16 }[mode];
+const churnWorkers = { full: 2000, quick: 60, smoke: 16 }[mode];
 const memory = vdso ? await churn(churnWorkers) : undefined;
 say('  measured threads and memory');
 
@@ -164,7 +164,9 @@ const results = {
   targets,
 };
 mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
-const outFile = values.out ?? new URL('../results/latest.json', import.meta.url).pathname;
+// Only a full run replaces the saved run the README is generated from; quick and smoke runs
+// go beside it (ignored by git) unless --out names a file.
+const outFile = values.out ?? new URL(mode === 'full' ? '../results/latest.json' : `../results/${mode}.json`, import.meta.url).pathname;
 writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
 
 // ---- output --------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // project outside the workspace (no workspace links), and use each layer on its own.
 // Also checks that every package would publish (npm publish --dry-run).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -228,6 +228,30 @@ console.log(JSON.stringify({ fromV4, fromV7, id: nanoid(), noble: noble.length, 
     expect(result.id).toMatch(/^[\w-]{21}$/);
     expect(result).toMatchObject({ noble: 32, calls: 1, wasInstalled: true, afterRestore: false });
   }, 180_000);
+});
+
+describe('the CLI as users install it', () => {
+  it('@vgetrandom/cli installs from its tarball: vgetrandom --version, uuid and int work', () => {
+    const packed = join(workspace, 'cli-tarball');
+    execFileSync('mkdir', ['-p', packed]);
+    npm(['pack', '--pack-destination', packed], join(root, 'apps', 'demo'));
+    const tarball = join(packed, readdirSync(packed).find((file) => file.startsWith('vgetrandom-cli-'))!);
+    const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
+    expect(listing).toContain('package/bin/vgetrandom.js');
+    expect(listing).toContain('package/dist/cli.js');
+    const directory = install('cli', layers);
+    npm(['install', '--prefer-offline', '--no-package-lock', tarball], directory);
+    const vgetrandom = join(directory, 'node_modules', '.bin', 'vgetrandom');
+    const { version } = JSON.parse(readFileSync(join(root, 'apps', 'demo', 'package.json'), 'utf8'));
+    expect(execFileSync(vgetrandom, ['--version'], { encoding: 'utf8' })).toBe(`${version}\n`);
+    expect(execFileSync(vgetrandom, ['uuid'], { encoding: 'utf8' })).toMatch(/^[0-9a-f-]{36}\n$/);
+    expect(execFileSync(vgetrandom, ['int', '1', '6', '-n', '3'], { encoding: 'utf8' }).trim().split('\n')).toHaveLength(3);
+  }, 180_000);
+
+  it('@vgetrandom/cli passes npm publish --dry-run', () => {
+    const output = npm(['publish', '--dry-run', '--access', 'public', '--ignore-scripts'], join(root, 'apps', 'demo'));
+    expect(output).toMatch(/^\+ @vgetrandom\/cli@\d+\.\d+\.\d+/m);
+  }, 60_000);
 });
 
 describe('release', () => {
