@@ -32,3 +32,20 @@ describe.skipIf(!vdsoHere)('npm run bench (smoke budget; needs vDSO getrandom)',
     }
   }, 180_000);
 });
+
+describe.skipIf(!vdsoHere)('the root scripts as scripts use them (needs vDSO getrandom)', () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const latest = fileURLToPath(new URL('../results/latest.json', import.meta.url));
+
+  it('npm run -s bench -- --smoke --json prints only JSON, and a run that is not full leaves the saved full run alone', () => {
+    const before = readFileSync(latest, 'utf8');
+    const stdout = execFileSync('npm', ['run', '-s', 'bench', '--', '--smoke', '--json'], { cwd: root, encoding: 'utf8', timeout: 170_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(JSON.parse(stdout)).toMatchObject({ mode: 'smoke' });
+    expect(readFileSync(latest, 'utf8')).toBe(before);
+  }, 180_000);
+
+  it('npm run -s fuzz -- slab --json prints only JSON', () => {
+    const stdout = execFileSync('npm', ['run', '-s', 'fuzz', '--', 'slab', '--runs', '20', '--seed', '1', '--json'], { cwd: root, encoding: 'utf8', timeout: 170_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(JSON.parse(stdout)).toMatchObject({ target: 'slab', findings: 0 });
+  }, 180_000);
+});
