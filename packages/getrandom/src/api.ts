@@ -1,7 +1,7 @@
 // The public functions, bound to an engine: getrandom(2) itself, and node:crypto's
 // random functions with node:crypto's validation. No random bytes outlive a call: the
 // scratch buffers used by randomInt and randomUUID are wiped before returning.
-import type { BackendInfo, Engine } from './engine.js';
+import { type BackendInfo, type Engine, SCRATCH_BYTES } from './engine.js';
 import { GetrandomError, invalidArgType, lostBuffer, outOfRange, quotaExceeded, typeMismatch } from './errors.js';
 import { checkFlags } from './flags.js';
 import { type Extent, bytesOf, extentOf, liveByteLength, realByteLength, typedArrayKind } from './views.js';
@@ -32,6 +32,7 @@ export interface RandomApi {
   randomInt(min: number, max: number): number;
   randomInt(max: number, callback: Callback<number>): void;
   randomInt(min: number, max: number, callback: Callback<number>): void;
+  randomInts(min: number, max: number, count: number): number[];
   randomUUID(options?: { disableEntropyCache?: boolean }): UUID;
   randomUUIDs(count: number): UUID[];
   getRandomValues<T extends ArrayBufferView | ArrayBuffer | null>(typedArray: T): T;
@@ -84,8 +85,6 @@ function checkCallback(callback: unknown): asserts callback is (...args: never[]
 
 /** The public functions over `engine` (the package exports the ones over its default engine). */
 export function createApi(engine: Engine): RandomApi {
-  // Scratch space for randomInt and randomUUID, wiped before each returns.
-  const scratch = new Uint8Array(16);
   const uuidText = Buffer.alloc(UUID_LENGTH);
 
   function getrandom(view: ArrayBufferView, flags = 0): number {
@@ -96,7 +95,10 @@ export function createApi(engine: Engine): RandomApi {
       throw new GetrandomError('EFAULT', 'getrandom() needs an ArrayBufferView (a TypedArray, Buffer or DataView)', { errno: 14 });
     }
     if (flags !== 0) checkFlags(flags);
-    if (length !== 0) engine.fill(view, length, flags);
+    // A small Uint8Array (a Buffer too) goes through the engine's off-heap scratch: V8 keeps
+    // arrays of up to 64 bytes on its heap and moving one off it costs more than the fill.
+    if (length <= SCRATCH_BYTES && length !== 0 && typedArrayKind(view) === 'Uint8Array') engine.fillSmall(view as Uint8Array, length, flags);
+    else if (length !== 0) engine.fill(view, length, flags);
     return length;
   }
 
@@ -193,22 +195,54 @@ export function createApi(engine: Engine): RandomApi {
     // of `range` would bias the result, so they are drawn again.
     const limit = RAND_MAX - (RAND_MAX % range);
     let value: number;
+    let bytes: Uint8Array | undefined;
     try {
       do {
-        engine.fill(scratch, 6, 0);
+        bytes = engine.fillScratch(6, 0);
         // Big-endian 48 bits: the high 16 as a multiple of 2^32, the low 32 unsigned.
         // (0.1.0 wrote `a + b + (c) >>> 0`, and `>>>` binds looser than `+`: 32 bits.)
-        const high = scratch[0]! * 0x100 + scratch[1]!;
-        const low = ((scratch[2]! << 24) | (scratch[3]! << 16) | (scratch[4]! << 8) | scratch[5]!) >>> 0;
+        const high = bytes[0]! * 0x100 + bytes[1]!;
+        const low = ((bytes[2]! << 24) | (bytes[3]! << 16) | (bytes[4]! << 8) | bytes[5]!) >>> 0;
         value = high * 2 ** 32 + low;
       } while (value >= limit);
     } finally {
-      scratch.fill(0, 0, 6);
+      bytes?.fill(0);
     }
     const result = min + (value % range);
     if (callback === undefined) return result;
     process.nextTick(callback, null, result);
     return undefined;
+  }
+
+  /** `count` integers in [min, max), from one native call (plus one a rejected draw). */
+  function randomInts(min: number, max: number, count: number): number[] {
+    if (!Number.isSafeInteger(min)) throw invalidArgType('min', 'a safe integer', min);
+    if (!Number.isSafeInteger(max)) throw invalidArgType('max', 'a safe integer', max);
+    if (max <= min) throw outOfRange('max', `greater than the value of "min" (${min})`, max);
+    const range = max - min;
+    if (!(range <= RAND_MAX)) throw outOfRange('max - min', `<= ${RAND_MAX}`, range);
+    if (!Number.isSafeInteger(count)) throw invalidArgType('count', 'a safe integer', count);
+    if (count < 0 || count > 1 << 24) throw outOfRange('count', `>= 0 && <= ${1 << 24}`, count);
+    const limit = RAND_MAX - (RAND_MAX % range);
+    const values = new Array<number>(count);
+    if (count === 0) return values;
+    const bytes = new Uint8Array(count * 6);
+    try {
+      engine.fill(bytes, bytes.length, 0);
+      for (let index = 0, at = 0; index < count; index += 1, at += 6) {
+        let value = (bytes[at]! * 0x100 + bytes[at + 1]!) * 2 ** 32 + (((bytes[at + 2]! << 24) | (bytes[at + 3]! << 16) | (bytes[at + 4]! << 8) | bytes[at + 5]!) >>> 0);
+        // Rejection sampling, as randomInt: the biased tail is drawn again, one at a time.
+        while (value >= limit) {
+          const again = engine.fillScratch(6, 0);
+          value = (again[0]! * 0x100 + again[1]!) * 2 ** 32 + (((again[2]! << 24) | (again[3]! << 16) | (again[4]! << 8) | again[5]!) >>> 0);
+          again.fill(0);
+        }
+        values[index] = min + (value % range);
+      }
+    } finally {
+      bytes.fill(0);
+    }
+    return values;
   }
 
   function randomUUID(options?: { disableEntropyCache?: boolean }): UUID {
@@ -221,9 +255,9 @@ export function createApi(engine: Engine): RandomApi {
       }
     }
     // We never cache, so disableEntropyCache changes nothing: every UUID is fresh output.
-    engine.fill(scratch, 16, 0);
-    writeUuid(scratch, 0, uuidText, 0);
-    scratch.fill(0);
+    const bytes = engine.fillScratch(16, 0);
+    writeUuid(bytes, 0, uuidText, 0);
+    bytes.fill(0);
     const uuid = uuidText.toString('latin1') as UUID;
     uuidText.fill(0);
     return uuid;
@@ -261,6 +295,7 @@ export function createApi(engine: Engine): RandomApi {
     randomFill: randomFill as RandomApi['randomFill'],
     randomBytes: randomBytes as RandomApi['randomBytes'],
     randomInt: randomInt as RandomApi['randomInt'],
+    randomInts,
     randomUUID,
     randomUUIDs,
     getRandomValues,

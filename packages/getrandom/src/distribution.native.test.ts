@@ -3,7 +3,9 @@
 // biased generator of the kind that shipped before, and must fail there.
 import { randomFillSync as cryptoFill } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { getRandomValues, getrandom, randomBytes, randomFill, randomFillSync, randomInt, randomUUID, randomUUIDs } from './index.js';
+import { createApi } from './api.js';
+import { createEngine } from './engine.js';
+import { getRandomValues, getrandom, randomBytes, randomFill, randomFillSync, randomInt, randomInts, randomUUID, randomUUIDs } from './index.js';
 import { bitBalance, uniformIntegers } from './testing/statistics.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -45,6 +47,25 @@ describe('randomInt: uniform over the whole range', () => {
     const result = uniformIntegers(samples, min, max, buckets);
     expect(result.passed, result.detail).toBe(true);
     expect(result.counts[buckets - 1]).toBeGreaterThan(0);
+  });
+
+  it.each(ranges)('randomInts, range %s: one batch passes the same chi-square and reaches the top bucket', (_name, min, max, buckets) => {
+    const result = uniformIntegers(randomInts(min, max, DRAWS), min, max, buckets);
+    expect(result.passed, result.detail).toBe(true);
+    expect(result.counts[buckets - 1]).toBeGreaterThan(0);
+  });
+
+  it('no random byte stays in the engine\'s scratch after any call (decision 0001)', () => {
+    const engine = createEngine();
+    const api = createApi(engine);
+    api.getrandom(new Uint8Array(16));
+    api.getrandom(Buffer.alloc(64));
+    api.randomInt(3 * 2 ** 30);
+    api.randomUUID();
+    api.randomInts(0, 2 ** 48 - 1, 1000);
+    api.getRandomValues(new Uint8Array(8));
+    expect(engine.scratchSnapshot().every((byte) => byte === 0)).toBe(true);
+    expect(['vdso', 'syscall', 'crypto']).toContain(engine.info().backend);
   });
 
   it('randomInt(0, 2^48 − 1) goes above 2^47 in 10^5 draws', () => {

@@ -18,11 +18,11 @@ import { randomFillSync as cryptoRandomFillSync } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
 import { type ParamsDiscovery, type VgetrandomFunction, discoverParams } from '@vgetrandom/params';
 import { MmapPageSource, type PageSource, type StateHandle } from '@vgetrandom/slab';
-import { type Address, type NativeAvailability, errnoName, getrandomSyscall, nativeAvailability, syscallNumbers, toAddress } from '@vgetrandom/sys';
+import { type Address, type NativeAvailability, addressOf, errnoName, getrandomSyscall, nativeAvailability, syscallNumbers, toAddress } from '@vgetrandom/sys';
 import { type Backend, type BackendName, type SyscallFunction, cryptoBackend, syscallBackend, vdsoBackend } from './backends.js';
 import { GetrandomError } from './errors.js';
 import { PoolUnavailable, type StatePool, privatePool, processPool } from './pool.js';
-import { bytesOfView, realByteLength } from './views.js';
+import { bytesOfView, copyInto, realByteLength } from './views.js';
 
 /** What VGETRANDOM_BACKEND (or `environment.backend`) asks for. */
 export type BackendRequest = 'auto' | BackendName;
@@ -76,10 +76,27 @@ export interface Engine {
    * @throws GetrandomError EFAULT when it does not, or `view` is not a typed array or DataView
    */
   fill(view: ArrayBufferView, length: number, flags: number): void;
+  /**
+   * Fills `target` (a Uint8Array of at most SCRATCH_BYTES real bytes) through this engine's
+   * off-heap scratch, then wipes the scratch: a small array still on the V8 heap is never
+   * moved off it, which costs more than the fill. `length` MUST be the target's real length.
+   */
+  fillSmall(target: Uint8Array, length: number, flags: number): void;
+  /**
+   * The first `length` (at most SCRATCH_BYTES) bytes of this engine's scratch, filled. The
+   * caller MUST read them and then wipe them (`.fill(0)`) before returning to its caller:
+   * no random byte outlives a call (decision 0001).
+   */
+  fillScratch(length: number, flags: number): Uint8Array;
+  /** A copy of the whole scratch: tests check that it is all zero between calls. */
+  scratchSnapshot(): Uint8Array;
   info(): BackendInfo;
   /** Returns this thread's state to its pool; the next call takes a new one. */
   release(): void;
 }
+
+/** Bytes of the per-engine scratch: small fills, randomInt's 6 bytes, a UUID's 16. */
+export const SCRATCH_BYTES = 64;
 
 const EINTR = 4;
 const EAGAIN = 11;
@@ -132,6 +149,11 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
   let vdsoCall: VgetrandomFunction | undefined;
   let vdsoState: Address = 0n as Address;
   let stateSize = 0;
+  // Off-heap memory of our own (an ArrayBuffer larger than V8 keeps on its heap never moves),
+  // with a view for every length, and its address once native calls work.
+  const scratch = new Uint8Array(new ArrayBuffer(SCRATCH_BYTES * 2));
+  const scratchViews = Array.from({ length: SCRATCH_BYTES + 1 }, (_, length) => scratch.subarray(0, length));
+  let scratchAddress: Address | undefined;
   // A transient refusal: when to try the vDSO again (undefined: no retry pending).
   let retryAt: number | undefined;
   let retryDelay = RETRY_FIRST_MS;
@@ -220,6 +242,7 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     installExitHook();
     vdsoCall = call;
     vdsoState = toAddress(taken.address);
+    scratchAddress ??= environment.syscall ? undefined : addressOf(scratch);
     return vdsoBackend(call, vdsoState, stateSize);
   }
 
@@ -310,6 +333,26 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     if (written !== length) finish(view, length, flags, written);
   }
 
+  function fillScratch(length: number, flags: number): Uint8Array {
+    const view = scratchViews[length]!;
+    // The hot path: the vDSO writes at a pre-resolved address, no view is marshalled.
+    if (vdsoCall !== undefined && scratchAddress !== undefined && (vdsoCall(scratchAddress, length, flags, vdsoState, stateSize) as number) === length) return view;
+    try {
+      fill(view, length, flags);
+    } catch (error) {
+      // A failed or short fill may have left bytes in the scratch: none outlives the call.
+      view.fill(0);
+      throw error;
+    }
+    return view;
+  }
+
+  function fillSmall(target: Uint8Array, length: number, flags: number): void {
+    const view = scratchViews[length]!;
+    copyInto(target, fillScratch(length, flags));
+    view.fill(0);
+  }
+
   /** Any backend but an active vDSO: selection, a pending retry, syscall or node:crypto. */
   function slowFill(view: ArrayBufferView, length: number, flags: number): number {
     if (retryAt !== undefined && now() >= retryAt) retryVdso();
@@ -360,5 +403,5 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     };
   }
 
-  return { fill, info, release };
+  return { fill, fillSmall, fillScratch, scratchSnapshot: () => scratch.slice(), info, release };
 }

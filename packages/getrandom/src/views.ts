@@ -34,6 +34,7 @@ const dataViewBuffer = intrinsicGetter(DataView.prototype, 'buffer');
 const dataViewByteOffset = intrinsicGetter(DataView.prototype, 'byteOffset');
 const dataViewByteLength = intrinsicGetter(DataView.prototype, 'byteLength');
 const arrayBufferByteLength = intrinsicGetter(ArrayBuffer.prototype, 'byteLength');
+const typedArraySet = bind.call(call, (TypedArrayPrototype as { set: (...args: unknown[]) => void }).set) as (target: Uint8Array, source: Uint8Array) => void;
 const sharedArrayBufferByteLength = intrinsicGetter(SharedArrayBuffer.prototype, 'byteLength');
 
 const ELEMENT_SIZES: Readonly<Record<string, number>> = {
@@ -137,4 +138,12 @@ export function bytesOfView(view: ArrayBufferView, length: number): Uint8Array {
 /** The real byteLength of one of our own Uint8Arrays: 0 once its buffer is detached or shrunk away. */
 export function liveByteLength(bytes: Uint8Array): number {
   return typedArrayByteLength(bytes) as number;
+}
+
+/**
+ * Copies `source` (ours) into `target` through the intrinsic %TypedArray%.prototype.set:
+ * the target's own `set` may be redefined; the intrinsic checks the real lengths.
+ */
+export function copyInto(target: Uint8Array, source: Uint8Array): void {
+  typedArraySet(target, source);
 }

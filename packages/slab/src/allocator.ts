@@ -21,6 +21,8 @@ import { H, LIST_END, PrivateStore, SLOT_OWNED, SLOT_UNMAPPED, type Store } from
 const MAX_SAFE_ADDRESS = 2 ** 53;
 const MAX_SAFE_ADDRESS_BIG = BigInt(MAX_SAFE_ADDRESS);
 const NOT_MAPPED = -1;
+/** Unmapped chunk records looked at for reuse before a new record is made. */
+const REUSE_LOOKAHEAD = 4;
 const NOT_A_STATE = -2;
 
 /**
@@ -352,11 +354,14 @@ export class SlabAllocator implements Disposable {
     let emptyChunks = 0;
     let mappedBytes = 0;
     let mappedPages = 0;
+    let unmapped = 0;
     for (let chunk = 0; chunk < header[H.chunkCount]!; chunk += 1) {
       const first = store.chunkFirstSlot[chunk]!;
       const slots = store.chunkSlots[chunk]!;
       if (store.chunkMapped[chunk] !== 1) {
         for (let slot = first; slot < first + slots; slot += 1) store.slotNext[slot] = SLOT_UNMAPPED;
+        store.chunkNextUnmapped[chunk] = unmapped;
+        unmapped = chunk + 1;
         continue;
       }
       let chunkFree = 0;
@@ -381,6 +386,7 @@ export class SlabAllocator implements Disposable {
       mappedBytes += store.chunkPages[chunk]! * pageSize;
     }
     header[H.freeHead] = head;
+    header[H.unmappedHead] = unmapped;
     header[H.inUse] = inUse;
     header[H.freeCount] = free;
     header[H.mappedChunks] = mappedChunks;
@@ -391,12 +397,28 @@ export class SlabAllocator implements Disposable {
   }
 
   /** Reuses an unmapped chunk record of the same shape (and its slot range), or adds one. */
+  /**
+   * A chunk record for `pages` pages: an unmapped one of that size among the first
+   * REUSE_LOOKAHEAD on the unmapped list, else a new one. O(1): growing never walks the
+   * records (0.1.0 scanned every record at every refill).
+   */
   private chunkRecordFor(pages: number, slots: number): number {
     const store = this.store;
     const header = store.header;
     const count = header[H.chunkCount]!;
-    for (let chunk = 0; chunk < count; chunk += 1) {
-      if (store.chunkMapped[chunk] === 0 && store.chunkPages[chunk] === pages) return chunk;
+    let previous = 0;
+    let entry = header[H.unmappedHead]!;
+    for (let step = 0; entry !== 0 && step < REUSE_LOOKAHEAD; step += 1) {
+      const chunk = entry - 1;
+      if (store.chunkPages[chunk] === pages) {
+        const next = store.chunkNextUnmapped[chunk]!;
+        if (previous === 0) header[H.unmappedHead] = next;
+        else store.chunkNextUnmapped[previous - 1] = next;
+        store.chunkNextUnmapped[chunk] = 0;
+        return chunk;
+      }
+      previous = entry;
+      entry = store.chunkNextUnmapped[chunk]!;
     }
     store.ensureChunks(count + 1);
     const first = header[H.slotCount]!;
@@ -424,6 +446,8 @@ export class SlabAllocator implements Disposable {
     }
     // Mark it unmapped first: an index rebuild below reads the chunk table.
     store.chunkMapped[chunk] = 0;
+    store.chunkNextUnmapped[chunk] = header[H.unmappedHead]!;
+    header[H.unmappedHead] = chunk + 1;
     const first = store.chunkFirstSlot[chunk]!;
     const slots = store.chunkSlots[chunk]!;
     let free = 0;

@@ -44,6 +44,13 @@ export interface SharedPoolDescriptor {
 // Header words the pool keeps for itself (the allocator uses 0..12).
 const H_STATE_SIZE = 13;
 const H_REPAIRS = 14;
+/**
+ * States in use at which the next sweep on the way to growing is due: twice those still in
+ * use after the last sweep, and at least a page of states. So a sweep (O(slots)) comes after
+ * at least as many new states as it may reclaim: O(1) amortized per acquire, and dead
+ * threads never hold more than the live ones (plus a page) between sweeps.
+ */
+const H_SWEEP_AT = 16;
 const SPINS_BEFORE_WAIT = 2000;
 /** Written by the backoff loop so the JIT cannot drop it. */
 let spinSink = 0;
@@ -104,22 +111,35 @@ export class SharedSlabPool {
   }
 
   /**
-   * A state owned by the calling thread. Sweeps dead threads' states before growing; maps
-   * new pages without holding the lock. Returns null when no memory can be had.
+   * A state owned by the calling thread; maps new pages without holding the lock. Returns
+   * null when no memory can be had. A sweep (which reads every owner's liveness) runs on
+   * the way to growing only when the pool has doubled since the last one, and whenever
+   * mapping fails: O(1) amortized per acquire, so growing to 10^5 states stays linear.
    */
   acquire(): StateHandle | null {
     const me = this.me();
     this.lock(me.tid);
     let slot = this.slab.takeFree();
+    const sweepDue = slot < 0 && this.store.header[H.inUse]! >= this.store.header[H_SWEEP_AT]!;
     this.unlockIf(slot < 0);
-    if (slot < 0 && this.sweep() > 0) {
+    if (slot < 0 && sweepDue) {
+      const reclaimed = this.sweep();
       this.lock(me.tid);
-      slot = this.slab.takeFree();
+      this.store.header[H_SWEEP_AT] = Math.max(2 * this.store.header[H.inUse]!, this.slab.geometry.statesPerPage);
+      slot = reclaimed > 0 ? this.slab.takeFree() : -1;
       this.unlockIf(slot < 0);
     }
     if (slot < 0) {
       // Map outside the lock; another thread may refill meanwhile, which only adds room.
-      const mapped = this.slab.mapRefill();
+      let mapped = this.slab.mapRefill();
+      // No memory: dead threads' states are the last resort before giving up.
+      if (mapped === null && !sweepDue && this.sweep() > 0) {
+        this.lock(me.tid);
+        slot = this.slab.takeFree();
+        if (slot >= 0) return this.own(slot, me);
+        this.unlock();
+        mapped = this.slab.mapRefill();
+      }
       this.lock(me.tid);
       if (mapped) {
         try {
@@ -140,6 +160,11 @@ export class SharedSlabPool {
         return null;
       }
     }
+    return this.own(slot, me);
+  }
+
+  /** Records the caller as the owner of `slot` and lets go of the lock (held on entry). */
+  private own(slot: number, me: { tid: number; start: number }): StateHandle {
     // Owner last: until this store, a repair would see the slot as free, which is true.
     this.store.ownerStart[slot] = me.start;
     this.store.ownerTid[slot] = me.tid;

@@ -23,6 +23,7 @@ const FIELDS = {
   chunkSlots: 'int32',
   chunkFree: 'int32',
   chunkMapped: 'uint8',
+  chunkNextUnmapped: 'int32',
   pageKeys: 'float64',
   pageChunks: 'int32',
 } as const satisfies Record<string, Kind>;
@@ -56,10 +57,11 @@ const maxEntries: Record<Field, number> = {
   chunkSlots: MAX_CHUNKS,
   chunkFree: MAX_CHUNKS,
   chunkMapped: MAX_CHUNKS,
+  chunkNextUnmapped: MAX_CHUNKS,
   pageKeys: MAX_PAGE_ENTRIES,
   pageChunks: MAX_PAGE_ENTRIES,
 };
-const initialEntries: Partial<Record<Field, number>> = { header: HEADER_LENGTH, lock: 4, pageKeys: 16, pageChunks: 16, slotChunk: 64, slotPrev: 64, slotNext: 64, ownerTid: 64, ownerStart: 64, chunkBase: 8, chunkPages: 8, chunkFirstSlot: 8, chunkSlots: 8, chunkFree: 8, chunkMapped: 8 };
+const initialEntries: Partial<Record<Field, number>> = { header: HEADER_LENGTH, lock: 4, pageKeys: 16, pageChunks: 16, slotChunk: 64, slotPrev: 64, slotNext: 64, ownerTid: 64, ownerStart: 64, chunkBase: 8, chunkPages: 8, chunkFirstSlot: 8, chunkSlots: 8, chunkFree: 8, chunkMapped: 8, chunkNextUnmapped: 8 };
 
 function view(kind: Kind, buffer: SharedArrayBuffer): Float64Array | Int32Array | Uint8Array {
   const length = buffer.byteLength / BYTES[kind];
@@ -88,6 +90,7 @@ export class SharedStore implements Store {
   chunkSlots!: Int32Array;
   chunkFree!: Int32Array;
   chunkMapped!: Uint8Array;
+  chunkNextUnmapped!: Int32Array;
   pageKeys!: Float64Array;
   pageChunks!: Int32Array;
   readonly descriptor: SharedStoreDescriptor;
@@ -164,8 +167,8 @@ export class SharedStore implements Store {
   }
 
   ensureChunks(count: number): void {
-    if ([this.chunkBase, this.chunkPages, this.chunkFirstSlot, this.chunkSlots, this.chunkFree, this.chunkMapped].every((field) => count <= field.length)) return;
-    this.grow(['chunkBase', 'chunkPages', 'chunkFirstSlot', 'chunkSlots', 'chunkFree', 'chunkMapped'], Math.max(count, this.chunkBase.length * 2, 8));
+    if ([this.chunkBase, this.chunkPages, this.chunkFirstSlot, this.chunkSlots, this.chunkFree, this.chunkMapped, this.chunkNextUnmapped].every((field) => count <= field.length)) return;
+    this.grow(['chunkBase', 'chunkPages', 'chunkFirstSlot', 'chunkSlots', 'chunkFree', 'chunkMapped', 'chunkNextUnmapped'], Math.max(count, this.chunkBase.length * 2, 8));
   }
 
   /** Shared buffers cannot shrink: the index keeps its size if already larger. */

@@ -30,8 +30,10 @@ export const H = {
   disposed: 11,
   /** Kept here so the page index needs no geometry. */
   pageSize: 12,
+  /** Head of the list of unmapped chunk records, as chunk + 1 (0 = empty). Derived. */
+  unmappedHead: 15,
 } as const;
-export const HEADER_LENGTH = 16;
+export const HEADER_LENGTH = 24;
 
 export interface Store {
   header: Float64Array;
@@ -44,6 +46,8 @@ export interface Store {
   chunkSlots: Int32Array;
   chunkFree: Int32Array;
   chunkMapped: Uint8Array;
+  /** Next unmapped chunk record after this one, as chunk + 1 (0 = end). Derived. */
+  chunkNextUnmapped: Int32Array;
   pageKeys: Float64Array;
   pageChunks: Int32Array;
   /** Shared pools only: the owning thread's kernel tid per slot (0 = none). Authoritative. */
@@ -80,6 +84,7 @@ export class PrivateStore implements Store {
   chunkSlots = new Int32Array(8);
   chunkFree = new Int32Array(8);
   chunkMapped = new Uint8Array(8);
+  chunkNextUnmapped = new Int32Array(8);
   pageKeys = new Float64Array(16);
   pageChunks = new Int32Array(16);
 
@@ -105,6 +110,7 @@ export class PrivateStore implements Store {
     this.chunkSlots = grown(this.chunkSlots, length);
     this.chunkFree = grown(this.chunkFree, length);
     this.chunkMapped = grown(this.chunkMapped, length);
+    this.chunkNextUnmapped = grown(this.chunkNextUnmapped, length);
   }
 
   resetPageIndex(capacity: number): void {
@@ -124,6 +130,7 @@ export class PrivateStore implements Store {
       this.chunkSlots,
       this.chunkFree,
       this.chunkMapped,
+      this.chunkNextUnmapped,
       this.pageKeys,
       this.pageChunks,
     ].reduce((total, array) => total + array.byteLength, 0);

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { getrandom, sharedStatePool } from '@vgetrandom/getrandom';
 
-const { task, ms, start } = workerData as { task: 'getrandom' | 'pool-pair' | 'churn' | 'churn-spin'; ms: number; start: Int32Array };
+const { task, ms, start } = workerData as { task: 'getrandom' | 'pool-pair' | 'churn' | 'churn-spin' | 'control'; ms: number; start: Int32Array };
 const bytes = new Uint8Array(16);
 getrandom(bytes);
 if (task === 'churn') {
@@ -23,6 +23,12 @@ if (task === 'churn') {
     if (task === 'getrandom') {
       for (let index = 0; index < 1000; index += 1) getrandom(bytes);
       operations += 1000;
+    } else if (task === 'control') {
+      // Pure JS, no shared memory and no native call: what the machine gives two threads.
+      let sum = 0;
+      for (let index = 0; index < 100_000; index += 1) sum = (sum + Math.imul(index, 2654435761)) | 0;
+      if (sum === 42) bytes[0] = 1;
+      operations += 100_000;
     } else {
       for (let index = 0; index < 100; index += 1) {
         const state = pool.acquire()!;

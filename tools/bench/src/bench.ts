@@ -4,9 +4,9 @@ import crypto from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { backendInfo, createApi, createEngine, getrandom, randomInt, randomUUID, randomUUIDs } from '@vgetrandom/getrandom';
+import { backendInfo, createApi, createEngine, getrandom, randomBytes, randomInt, randomInts, randomUUID, randomUUIDs } from '@vgetrandom/getrandom';
 import { discoverParams } from '@vgetrandom/params';
-import { MmapPageSource, SimulatedPageSource, SlabAllocator } from '@vgetrandom/slab';
+import { MmapPageSource, SharedSlabPool, SimulatedPageSource, SlabAllocator } from '@vgetrandom/slab';
 import { nativeAvailability, toAddress } from '@vgetrandom/sys';
 import { type CLimit, measureCLimit } from './c-limit.js';
 import { type Budget, time } from './measure.js';
@@ -31,6 +31,9 @@ type RowName =
   | 'C: vDSO getrandom'
   | 'C: getrandom syscall'
   | 'koffi: raw vDSO call'
+  | 'koffi: no-op (len 0 vDSO call)'
+  | 'getrandom(new Uint8Array(n))'
+  | 'randomBytes(n)'
   | 'getrandom(), vdso backend'
   | 'getrandom(), syscall backend'
   | 'getrandom(), crypto backend'
@@ -69,7 +72,12 @@ for (const size of sizes) {
     const state = toAddress(info.state!.address);
     const stateSize = vdso.params.sizeOfOpaqueState;
     record('koffi: raw vDSO call', size, time(() => call(buffer, size, 0, state, stateSize), budget).ns);
+    // The same prototype, and a call that returns at once: the floor any koffi call pays.
+    if (size === sizes[0]) record('koffi: no-op (len 0 vDSO call)', size, time(() => call(buffer, 0, 0, state, stateSize), budget).ns);
     record('getrandom(), vdso backend', size, time(() => getrandom(buffer), budget).ns);
+    // What users write: a fresh buffer each call.
+    record('getrandom(new Uint8Array(n))', size, time(() => getrandom(new Uint8Array(size)), budget).ns);
+    record('randomBytes(n)', size, time(() => randomBytes(size), budget).ns);
   }
   if (engines.syscall) record('getrandom(), syscall backend', size, time(() => engines.syscall!.getrandom(buffer), budget).ns);
   record('getrandom(), crypto backend', size, time(() => engines.crypto.getrandom(buffer), budget).ns);
@@ -101,7 +109,39 @@ const uuids = {
   }, budget).ns / 1000,
   cryptoUncached: time(() => crypto.randomUUID({ disableEntropyCache: true }), budget).ns,
 };
-const integers = { ours: time(() => randomInt(1000), budget).ns, crypto: time(() => crypto.randomInt(1000), budget).ns };
+const integers = {
+  ours: time(() => randomInt(1000), budget).ns,
+  crypto: time(() => crypto.randomInt(1000), budget).ns,
+  // Per integer: one call for 1000, against node:crypto's randomInt in a loop (which caches bytes).
+  oursBatch: time(() => randomInts(0, 1000, 1000), budget).ns / 1000,
+  cryptoLoop: time(() => {
+    let last = 0;
+    for (let index = 0; index < 1000; index += 1) last = crypto.randomInt(1000);
+    return last;
+  }, budget).ns / 1000,
+};
+
+// Growth: the cost of the last 1 000 acquires against the first 1 000, on a private slab
+// grown to 10^6 states and on the shared pool grown to 10^5 (simulated pages and threads:
+// the metadata is what is measured).
+function growth(total: number, acquire: () => unknown): { firstNs: number; lastNs: number; ratio: number } {
+  const started = performance.now();
+  for (let index = 0; index < 1000; index += 1) acquire();
+  const first = (performance.now() - started) * 1e6 / 1000;
+  for (let index = 2000; index < total; index += 1) acquire();
+  const lastStarted = performance.now();
+  for (let index = 0; index < 1000; index += 1) acquire();
+  const last = (performance.now() - lastStarted) * 1e6 / 1000;
+  return { firstNs: first, lastNs: last, ratio: last / first };
+}
+const growthSizes = { full: { slab: 1_000_000, pool: 100_000 }, quick: { slab: 200_000, pool: 20_000 }, smoke: { slab: 20_000, pool: 5_000 } }[mode];
+global.gc?.();
+const growthSlab = new SlabAllocator({ stateSize: 144, alignment: 64, policy: 'glibc', source: new SimulatedPageSource(), reclaim: false });
+const slabGrowth = growth(growthSizes.slab, () => growthSlab.allocate());
+global.gc?.();
+const alive = { current: () => ({ tid: 1, start: 1 }), isAlive: () => true };
+const growthPool = SharedSlabPool.create({ stateSize: 144, alignment: 64, policy: 'glibc', source: new SimulatedPageSource(), identity: alive });
+const poolGrowth = growth(growthSizes.pool, () => growthPool.acquire());
 
 say('  measured UUIDs, randomInt, slab');
 
@@ -131,15 +171,24 @@ const times = (value: number) => `${value.toFixed(2)}x`;
 const ours16 = at('getrandom(), vdso backend', 16);
 target('getrandom(16) <= 2.4x the C vDSO call', ratio(ours16, at('C: vDSO getrandom', 16)), 2.4, 'lower', times);
 target('getrandom(16) <= 1.1x the raw koffi call', ratio(ours16, at('koffi: raw vDSO call', 16)), 1.1, 'lower', times);
+target('getrandom(new Uint8Array(16)) <= 1.4x the raw koffi call (reused buffer)', ratio(at('getrandom(new Uint8Array(n))', 16), at('koffi: raw vDSO call', 16)), 1.4, 'lower', times);
+target('randomBytes(16) <= 1.6x the raw koffi call', ratio(at('randomBytes(n)', 16), at('koffi: raw vDSO call', 16)), 1.6, 'lower', times);
+target('randomInt(1000) <= 1.1x the raw koffi call', ratio(vdso ? integers.ours : undefined, at('koffi: raw vDSO call', 16)), 1.1, 'lower', times);
+target('randomUUID() <= 2.2x the raw koffi call', ratio(vdso ? uuids.ours : undefined, at('koffi: raw vDSO call', 16)), 2.2, 'lower', times);
+target('randomInts per integer <= 0.6x crypto.randomInt in a loop', ratio(vdso ? integers.oursBatch : undefined, integers.cryptoLoop), 0.6, 'lower', times);
+target('growth: last 1 000 of a 10^6-state private slab <= 2x its first 1 000', slabGrowth.ratio, 2, 'lower', times);
+target('growth: last 1 000 of a 10^5-state shared pool <= 2x its first 1 000', poolGrowth.ratio, 2, 'lower', times);
 target('getrandom(16) >= 10x faster than crypto.randomFillSync', ratio(at('crypto.randomFillSync', 16), ours16), 10, 'higher', times);
 target('getrandom(16) >= 2.5x faster than the syscall backend', ratio(at('getrandom(), syscall backend', 16), ours16), 2.5, 'higher', times);
 target('64 KiB: >= 95% of the C vDSO throughput', ratio(at('C: vDSO getrandom', 65_536), at('getrandom(), vdso backend', 65_536)), 0.95, 'higher', (value) => `${(value * 100).toFixed(1)}%`);
-target('randomUUID() >= 10x faster than uncached crypto.randomUUID', ratio(uuids.cryptoUncached, vdso ? uuids.ours : undefined), 10, 'higher', times);
-target('randomUUIDs(1000) per UUID <= 1.5x cached crypto.randomUUID', ratio(vdso ? uuids.oursBatch : undefined, uuids.cryptoCached), 1.5, 'lower', times);
+target('randomUUIDs(1000) per UUID <= 0.7x cached crypto.randomUUID', ratio(vdso ? uuids.oursBatch : undefined, uuids.cryptoCached), 0.7, 'lower', times);
 target('slab allocate+free pair <= 100 ns', slabPair, 100, 'lower', (value) => `${value.toFixed(0)} ns`);
 target('slab metadata <= 16 bytes per state (10 000 states)', metadataPerState, 16, 'lower', (value) => `${value.toFixed(1)} B`);
 target('shared pool pair, 2 workers contending <= 1 us', threads?.contendedPair, 1000, 'lower', (value) => `${value.toFixed(0)} ns`);
-target('getrandom(16) with 2 workers >= 1.8x one worker', threads?.scaling.ratio, 1.8, 'higher', times);
+// Judged only when a pure-JS control scales on this machine at that moment.
+const scalingJudged = threads === undefined || threads.scaling.controlRatio >= 1.8;
+if (scalingJudged) target('getrandom(16) with 2 workers >= 1.8x one worker', threads?.scaling.ratio, 1.8, 'higher', times);
+else targets.push({ name: 'getrandom(16) with 2 workers >= 1.8x one worker', measured: `${threads!.scaling.ratio.toFixed(2)}x; machine too loaded to judge scaling (a pure-JS control scaled ${threads!.scaling.controlRatio.toFixed(2)}x)`, pass: null });
 
 // Where node:crypto's user-space buffering overtakes the kernel's generator.
 const crossover = sizes.find((size) => {
@@ -157,6 +206,7 @@ const results = {
   cLimit: cLimit.available ? 'measured' : cLimit.note,
   uuids,
   randomInt: integers,
+  growth: { slab: { states: growthSizes.slab, ...slabGrowth }, pool: { states: growthSizes.pool, ...poolGrowth } },
   slab: { pairNs: slabPair, metadataBytesPerState: metadataPerState, stateSize: slabStateSize },
   threads: threads ?? null,
   memory: memory ?? null,

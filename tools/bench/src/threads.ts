@@ -6,7 +6,7 @@ import { getrandom, sharedStatePool } from '@vgetrandom/getrandom';
 
 const workerUrl = new URL('./bench-worker.js', import.meta.url);
 
-async function race(task: 'getrandom' | 'pool-pair', workers: number, ms: number): Promise<Array<{ operations: number; elapsedMs: number }>> {
+async function race(task: 'getrandom' | 'pool-pair' | 'control', workers: number, ms: number): Promise<Array<{ operations: number; elapsedMs: number }>> {
   const start = new Int32Array(new SharedArrayBuffer(4));
   const threads = Array.from({ length: workers }, () => new Worker(workerUrl, { workerData: { task, ms, start } }));
   await Promise.all(threads.map((thread) => once(thread, 'message')));
@@ -18,12 +18,17 @@ async function race(task: 'getrandom' | 'pool-pair', workers: number, ms: number
   return reports;
 }
 
-/** Aggregate getrandom(16) calls a second with 1 and with 2 workers. */
-export async function scaling(ms: number): Promise<{ one: number; two: number; ratio: number }> {
+/**
+ * Aggregate getrandom(16) calls a second with 1 and with 2 workers, after the same for a
+ * pure-JS control loop: when the control itself does not scale, the machine is too loaded
+ * (or has fewer cores than it says) to judge ours.
+ */
+export async function scaling(ms: number): Promise<{ one: number; two: number; ratio: number; controlRatio: number }> {
   const rate = (reports: Array<{ operations: number; elapsedMs: number }>) => reports.reduce((total, report) => total + report.operations / (report.elapsedMs / 1000), 0);
+  const controlRatio = rate(await race('control', 2, ms)) / rate(await race('control', 1, ms));
   const one = rate(await race('getrandom', 1, ms));
   const two = rate(await race('getrandom', 2, ms));
-  return { one, two, ratio: two / one };
+  return { one, two, ratio: two / one, controlRatio };
 }
 
 /** ns per acquire+release pair on the shared pool, with 2 workers contending. */
