@@ -49,7 +49,7 @@ program
   .option('--hex', 'hexadecimal text')
   .option('--base64', 'base64 text')
   .option('-w, --wrap <cols>', 'with --base64: wrap lines at this many columns, as openssl rand -base64 does at 64 (0: one line)')
-  .action((size, options) => commands.bytes(random(), size, options));
+  .action((size, options) => commands.bytes(random(), size, options, program.opts<{ backend?: string }>().backend));
 program
   .command('uuid')
   .description('random UUIDs (RFC 9562 version 4)')

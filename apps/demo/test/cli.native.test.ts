@@ -190,6 +190,17 @@ describe.skipIf(!linux)('vgetrandom CLI (needs Linux)', () => {
       expect(spawnSync(process.execPath, [bin, 'bytes', size], { env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 }).stdout.length).toBe(expected);
     });
 
+    it('bytes 70M (several workers, each with its own state): exact length, no chunk twice, ends quietly under head', () => {
+      const result = spawnSync(process.execPath, [bin, 'bytes', '70M'], { maxBuffer: 128 << 20, env: { ...process.env, NO_COLOR: '1' } });
+      expect(result.status).toBe(0);
+      const output = result.stdout as Buffer;
+      expect(output.length).toBe(70 * 1024 ** 2);
+      const heads = new Set<string>();
+      for (let at = 0; at < output.length; at += 1024 ** 2) heads.add(output.subarray(at, at + 32).toString('hex'));
+      expect(heads.size).toBe(70);
+      expect(spawnSync('bash', ['-c', `set -o pipefail; ${cli} bytes 70M | head -c 10 | wc -c`], { encoding: 'utf8' }).stdout.trim()).toBe('10');
+    });
+
     it('uuid -n 0 and int -n 0 print nothing, as shuf -n 0', () => {
       expect(run(['uuid', '-n', '0'])).toMatchObject({ status: 0, stdout: '' });
       expect(run(['int', '1', '6', '-n', '0'])).toMatchObject({ status: 0, stdout: '' });

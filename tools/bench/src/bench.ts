@@ -1,7 +1,8 @@
 // npm run bench [-- --quick] [--json] [--sizes 16,32,...]
 // Every row is measured side by side in this one run; the targets are ratios of rows.
 import crypto from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { backendInfo, createApi, createEngine, getrandom, randomBytes, randomInt, randomInts, randomUUID, randomUUIDs } from '@vgetrandom/getrandom';
@@ -151,6 +152,16 @@ const churnWorkers = { full: 2000, quick: 60, smoke: 16 }[mode];
 const memory = vdso ? await churn(churnWorkers) : undefined;
 say('  measured threads and memory');
 
+// `vgetrandom bytes N > /dev/null` (several workers for large outputs) against `head -c N /dev/urandom`.
+const streamBytes = { full: '1G', quick: '256M', smoke: '64M' }[mode];
+const cli = new URL('../../../apps/demo/dist/cli.js', import.meta.url).pathname;
+function seconds(command: string, args: string[]): number | undefined {
+  const started = performance.now();
+  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'ignore'], timeout: 120_000 });
+  return result.status === 0 ? (performance.now() - started) / 1000 : undefined;
+}
+const stream = vdso && existsSync(cli) ? { size: streamBytes, ours: seconds(process.execPath, [cli, 'bytes', streamBytes]), urandom: seconds('head', ['-c', streamBytes, '/dev/urandom']) } : undefined;
+
 // ---- targets -------------------------------------------------------------------------
 const at = (row: RowName, size: number) => table.get(row)?.get(size);
 interface Target {
@@ -176,6 +187,7 @@ target('randomBytes(16) <= 1.6x the raw koffi call', ratio(at('randomBytes(n)', 
 target('randomInt(1000) <= 1.1x the raw koffi call', ratio(vdso ? integers.ours : undefined, at('koffi: raw vDSO call', 16)), 1.1, 'lower', times);
 target('randomUUID() <= 2.2x the raw koffi call', ratio(vdso ? uuids.ours : undefined, at('koffi: raw vDSO call', 16)), 2.2, 'lower', times);
 target('randomInts per integer <= 0.6x crypto.randomInt in a loop', ratio(vdso ? integers.oursBatch : undefined, integers.cryptoLoop), 0.6, 'lower', times);
+target(`vgetrandom bytes ${streamBytes} > /dev/null >= 1.5x head -c ${streamBytes} /dev/urandom`, ratio(stream?.urandom, stream?.ours), 1.5, 'higher', times);
 target('growth: last 1 000 of a 10^6-state private slab <= 2x its first 1 000', slabGrowth.ratio, 2, 'lower', times);
 target('growth: last 1 000 of a 10^5-state shared pool <= 2x its first 1 000', poolGrowth.ratio, 2, 'lower', times);
 target('getrandom(16) >= 10x faster than crypto.randomFillSync', ratio(at('crypto.randomFillSync', 16), ours16), 10, 'higher', times);
@@ -206,6 +218,7 @@ const results = {
   cLimit: cLimit.available ? 'measured' : cLimit.note,
   uuids,
   randomInt: integers,
+  stream: stream ?? null,
   growth: { slab: { states: growthSizes.slab, ...slabGrowth }, pool: { states: growthSizes.pool, ...poolGrowth } },
   slab: { pairNs: slabPair, metadataBytesPerState: metadataPerState, stateSize: slabStateSize },
   threads: threads ?? null,

@@ -22,7 +22,7 @@ describe.skipIf(!vdsoHere)('npm run bench (smoke budget; needs vDSO getrandom)',
         expect(Object.keys(saved.rows[row] ?? {}), row).toEqual(['16', '65536']);
       }
       expect(saved.host).toMatchObject({ node: process.version, arch: process.arch });
-      expect(saved.targets).toHaveLength(17);
+      expect(saved.targets).toHaveLength(18);
       for (const target of saved.targets) expect(text).toContain(target.name);
       expect(text).toMatch(/^ {2}(PASS|MISS|SKIP) {2}/m);
       expect(saved.threads.scaling.one).toBeGreaterThan(0);
