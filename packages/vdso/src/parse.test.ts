@@ -166,3 +166,17 @@ function findDynamic(bytes: Uint8Array, tag: number): number {
     if (found === 0) throw new Error(`no tag ${tag}`);
   }
 }
+
+describe('hash functions against values computed from their definitions', () => {
+  // SysV: h = (h << 4) + c, folding the top nibble (the ELF gABI); GNU: h = h * 33 + c from
+  // 5381. The values are the ones published with those definitions (flapenguin.me's table).
+  it.each([
+    ['', 0x00000000, 0x00001505],
+    ['printf', 0x077905a6, 0x156b2bb8],
+    ['exit', 0x0006cf04, 0x7c967e3f],
+    ['syscall', 0x0b09985c, 0xbac212a0],
+  ])('%j: SysV %i, GNU %i', (name, sysv, gnu) => {
+    expect(elfHash(name)).toBe(sysv);
+    expect(gnuHash(name)).toBe(gnu);
+  });
+});

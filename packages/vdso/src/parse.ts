@@ -256,8 +256,11 @@ export class VdsoImage {
     if (index < table.symbolOffset) {
       throw new VdsoParseError('ERR_VDSO_BAD_HASH', buckets, `GNU hash bucket points to symbol ${index}, below symoffset ${table.symbolOffset}`);
     }
-    // Each step reads a later chain word, so a hostile chain ends at the image's end.
+    // Each step reads a later chain word, so a hostile chain ends at the image's end. A chain
+    // that runs past the symbol count (a terminator bit lost) finds nothing symbols() lists.
+    const count = this.info.symbolCount;
     for (;;) {
+      if (index >= count) return undefined;
       const chainHash = this.reader.u32(chains + (index - table.symbolOffset) * 4, 'GNU hash chain');
       if ((chainHash | 1) === (hash | 1)) {
         const symbol = this.match(index, name, version);

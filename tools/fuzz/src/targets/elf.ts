@@ -62,16 +62,31 @@ export const checkElf: Check<ElfCase> = (testCase) => {
   let operations = 1;
   try {
     const image = parseVdso(bytes);
-    for (const symbol of image.symbols()) {
+    const listed = image.symbols();
+    for (const symbol of listed) {
       operations += 1;
       if (symbol.offset < 0 || symbol.offset >= bytes.length) {
         return { ok: false, operations, message: `symbols() returned ${symbol.name} at offset ${symbol.offset}, outside the ${bytes.length}-byte image` };
+      }
+    }
+    // Differential: symbols() walks the symbol table linearly, lookup() goes through the
+    // hash table. On an image the fuzzer did not touch, every listed symbol must be found
+    // by its name and version, at the same offset (a hash slip or a chain that stops one
+    // short shows here even when the fixed names resolve).
+    if (testCase.truncate === null && testCase.mutations.length === 0) {
+      for (const symbol of listed) {
+        operations += 1;
+        const found = image.lookup(symbol.name, symbol.version);
+        if (!found || found.offset !== symbol.offset) {
+          return { ok: false, operations, message: `symbols() lists ${symbol.name}${symbol.version ? `@${symbol.version}` : ''} but lookup() ${found ? `returns offset ${found.offset}, not ${symbol.offset}` : 'does not find it'}` };
+        }
       }
     }
     for (const name of NAMES) {
       operations += 1;
       const symbol = image.lookup(name);
       if (symbol && symbol.name !== name) return { ok: false, operations, message: `lookup('${name}') returned '${symbol.name}'` };
+      if (symbol && !listed.some((entry) => entry.index === symbol.index)) return { ok: false, operations, message: `lookup('${name}') found symbol ${symbol.index}, which symbols() does not list` };
       if (symbol && (symbol.offset < 0 || symbol.offset >= bytes.length)) {
         return { ok: false, operations, message: `lookup('${name}') returned offset ${symbol.offset}, outside the image` };
       }
