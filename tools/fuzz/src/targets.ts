@@ -4,7 +4,7 @@ import { builtWorker } from './built.js';
 import type { Finding, TargetName } from './finding.js';
 import { writeFinding } from './finding.js';
 import { type FacadeMutantName, type MutantName, facadeMutants } from './mutants.js';
-import { nativeHooks } from './native.js';
+import { nativeHooks, vdsoAdvertisesGetrandom } from './native.js';
 import { type Progress, type RunSummary, runTarget } from './runner.js';
 import { type ElfCase, checkElf, elfArbitrary } from './targets/elf.js';
 import type { ProfileName } from '@vgetrandom/slab';
@@ -31,14 +31,24 @@ export class TargetUnavailable extends Error {
   override readonly name = 'TargetUnavailable';
 }
 
+/**
+ * The native targets' hooks, or why they cannot run. On a host whose vDSO exports getrandom
+ * (judged without our parser), "unavailable" is our failure, not a clean run: it throws.
+ */
+function requireHooks(target: string, hooks: ReturnType<typeof nativeHooks>, advertised = vdsoAdvertisesGetrandom): Exclude<ReturnType<typeof nativeHooks>, string> {
+  if (typeof hooks !== 'string') return hooks;
+  if (advertised()) throw new Error(`${target} is unavailable (${hooks}) although this host's vDSO exports getrandom: a regression in our own code`);
+  throw new TargetUnavailable(`${target} ${hooks}`);
+}
+export { requireHooks as requireNativeHooks };
+
 export async function runNamedTarget(target: TargetName, options: TargetOptions): Promise<RunSummary> {
   const common = { seed: options.seed, runs: options.runs, timeMs: options.timeMs, onProgress: options.onProgress, dryRun: options.dryRun, findingsDirectory: options.findingsDirectory };
   switch (target) {
     case 'slab':
       return runTarget<SlabCase>('slab', caseArbitrary(false, 120, options.profile), (input) => runSlabCase(input, { mutant: options.mutant }), { ...common, mutant: options.mutant });
     case 'slab-native': {
-      const hooks = nativeHooks();
-      if (typeof hooks === 'string') throw new TargetUnavailable(`slab-native ${hooks}`);
+      const hooks = requireHooks('slab-native', nativeHooks());
       return runTarget<SlabCase>('slab-native', caseArbitrary(true, 60, options.profile), (input) => runSlabCase(input, { native: hooks }), common);
     }
     case 'elf':
@@ -50,8 +60,7 @@ export async function runNamedTarget(target: TargetName, options: TargetOptions)
       return runTarget<HostileCase>('hostile-views', hostileArbitrary, checkHostile(api), { ...common, mutant: options.facadeMutant });
     }
     case 'pool': {
-      const hooks = nativeHooks();
-      if (typeof hooks === 'string') throw new TargetUnavailable(`pool ${hooks}`);
+      requireHooks('pool', nativeHooks());
       return runPool({ seed: options.seed, workers: options.runs ?? 2000, onProgress: options.onProgress, dryRun: options.dryRun, findingsDirectory: options.findingsDirectory });
     }
   }
@@ -97,8 +106,7 @@ export async function replay(finding: Finding, options: { againstMutant?: boolea
       case 'slab':
         return runSlabCase(finding.input as SlabCase, { mutant: options.againstMutant ? (finding.mutant as MutantName) : undefined });
       case 'slab-native': {
-        const hooks = nativeHooks();
-        if (typeof hooks === 'string') throw new TargetUnavailable(`slab-native ${hooks}`);
+        const hooks = requireHooks('slab-native', nativeHooks());
         return runSlabCase(finding.input as SlabCase, { native: hooks });
       }
       case 'elf':

@@ -4,8 +4,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findingsDirectory, readFinding } from '../src/finding.js';
-import { nativeHooks } from '../src/native.js';
-import { runNamedTarget, replay } from '../src/targets.js';
+import { nativeHooks, vdsoAdvertisesGetrandom } from '../src/native.js';
+import { TargetUnavailable, requireNativeHooks, runNamedTarget, replay } from '../src/targets.js';
 
 const hooks = nativeHooks();
 const why = typeof hooks === 'string' ? hooks : undefined;
@@ -48,5 +48,16 @@ describe.skipIf(process.platform !== 'linux')('hostile-views (needs Linux)', () 
     const finding = readFinding(join(findingsDirectory, name));
     expect(await replay(finding)).toEqual({ reproduced: false });
     expect(await replay(finding, { againstMutant: true })).toMatchObject({ reproduced: true });
+  });
+});
+
+describe('native targets on a host that has them', () => {
+  it('this host\'s vDSO advertises getrandom exactly when discovery finds it', () => {
+    expect(vdsoAdvertisesGetrandom()).toBe(typeof nativeHooks() !== 'string');
+  });
+
+  it('"unavailable" on a host whose vDSO exports getrandom is a failure, not a clean run', () => {
+    expect(() => requireNativeHooks('slab-native', 'needs vDSO getrandom (no-symbol: a parser regression)', () => true)).toThrow(/regression in our own code/);
+    expect(() => requireNativeHooks('slab-native', 'needs Linux', () => false)).toThrow(TargetUnavailable);
   });
 });
