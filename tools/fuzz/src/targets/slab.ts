@@ -99,7 +99,8 @@ export const operationArbitrary = (native = false): fc.Arbitrary<SlabOperation> 
 export const caseArbitrary = (native = false, maxOperations = 120, profile?: ProfileName): fc.Arbitrary<SlabCase> =>
   fc.record({
     config: profile === undefined ? configArbitrary(native) : configArbitrary(native).map((config) => ({ ...config, profile })),
-    ops: fc.array(operationArbitrary(native), { minLength: 1, maxLength: maxOperations }),
+    // size 'max': fast-check's default size would cap a case at about a dozen operations.
+    ops: fc.array(operationArbitrary(native), { minLength: 1, maxLength: maxOperations, size: 'max' }),
   });
 
 /** The allocator options of a case: its own, or its profile's over them. */
