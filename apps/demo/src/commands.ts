@@ -14,6 +14,7 @@ import {
   type ProfileSettings,
   SimulatedPageSource,
   SlabAllocator,
+  allocatorOptions,
   profileSettings,
 } from '@vgetrandom/slab';
 import { cacheLineSize, nativeAvailability, onlineCpus, pageSize as hostPageSize, sysconf } from '@vgetrandom/sys';
@@ -122,8 +123,8 @@ export function slab(options: { profile?: string; arch?: string; policy?: string
         goarch: options.arch ?? GOARCH_OF_NODE[process.arch],
       });
     }
-    const { summary: _summary, returnsStates: _returns, ...allocatorSettings } = settings ?? { policy: options.policy as GrowthPolicy, cpus, summary: '', returnsStates: true };
-    allocator = new SlabAllocator({ stateSize, source, pageSize, ...allocatorSettings });
+    const chosen = settings ? allocatorOptions(settings) : { policy: options.policy as GrowthPolicy, cpus };
+    allocator = new SlabAllocator({ stateSize, source, pageSize, ...chosen });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

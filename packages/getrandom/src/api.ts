@@ -70,6 +70,17 @@ function writeUuid(bytes: Uint8Array, at: number, out: Uint8Array, to: number): 
   }
 }
 
+/**
+ * The big-endian 48-bit integer at bytes[at..at+6): the high 16 bits as a multiple of 2^32,
+ * the low 32 unsigned. (0.1.0 wrote `a + b + (c) >>> 0`, and `>>>` binds looser than `+`:
+ * only 32 bits survived.)
+ */
+function read48(bytes: Uint8Array, at: number): number {
+  const high = bytes[at]! * 0x100 + bytes[at + 1]!;
+  const low = ((bytes[at + 2]! << 24) | (bytes[at + 3]! << 16) | (bytes[at + 4]! << 8) | bytes[at + 5]!) >>> 0;
+  return high * 2 ** 32 + low;
+}
+
 function checkOffset(offset: unknown, elementSize: number, length: number): number {
   if (typeof offset !== 'number') throw invalidArgType('offset', 'of type number', offset);
   const bytes = offset * elementSize;
@@ -206,11 +217,7 @@ export function createApi(engine: Engine): RandomApi {
     try {
       do {
         bytes = engine.fillScratch(6, 0);
-        // Big-endian 48 bits: the high 16 as a multiple of 2^32, the low 32 unsigned.
-        // (0.1.0 wrote `a + b + (c) >>> 0`, and `>>>` binds looser than `+`: 32 bits.)
-        const high = bytes[0]! * 0x100 + bytes[1]!;
-        const low = ((bytes[2]! << 24) | (bytes[3]! << 16) | (bytes[4]! << 8) | bytes[5]!) >>> 0;
-        value = high * 2 ** 32 + low;
+        value = read48(bytes, 0);
       } while (value >= limit);
     } finally {
       bytes?.fill(0);
@@ -237,11 +244,11 @@ export function createApi(engine: Engine): RandomApi {
     try {
       engine.fill(bytes, bytes.length, 0);
       for (let index = 0, at = 0; index < count; index += 1, at += 6) {
-        let value = (bytes[at]! * 0x100 + bytes[at + 1]!) * 2 ** 32 + (((bytes[at + 2]! << 24) | (bytes[at + 3]! << 16) | (bytes[at + 4]! << 8) | bytes[at + 5]!) >>> 0);
+        let value = read48(bytes, at);
         // Rejection sampling, as randomInt: the biased tail is drawn again, one at a time.
         while (value >= limit) {
           const again = engine.fillScratch(6, 0);
-          value = (again[0]! * 0x100 + again[1]!) * 2 ** 32 + (((again[2]! << 24) | (again[3]! << 16) | (again[4]! << 8) | again[5]!) >>> 0);
+          value = read48(again, 0);
           again.fill(0);
         }
         values[index] = min + (value % range);

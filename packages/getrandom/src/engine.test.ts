@@ -58,6 +58,8 @@ function environment(overrides: Partial<EngineEnvironment> = {}): EngineEnvironm
     createPool: privatePool,
     syscall: fakeSyscall().syscall,
     onWorker: false,
+    // The fake vDSO writes through views only: never hand it the scratch's address.
+    resolveAddress: () => undefined,
     ...overrides,
   };
 }

@@ -66,6 +66,12 @@ export interface EngineEnvironment {
   readonly onWorker?: boolean;
   /** The clock for retry times. Default: Date.now. */
   readonly now?: () => number;
+  /**
+   * The native address of the engine's scratch, passed to the vDSO function in place of a
+   * view. Default: sys's addressOf. Return undefined to always pass the view (a fake vDSO
+   * in tests writes only through views).
+   */
+  readonly resolveAddress?: (bytes: Uint8Array) => Address | undefined;
 }
 
 /** Backend selection, per-thread state and complete fills, behind every public function. */
@@ -242,7 +248,7 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     installExitHook();
     vdsoCall = call;
     vdsoState = toAddress(taken.address);
-    scratchAddress ??= environment.syscall ? undefined : addressOf(scratch);
+    scratchAddress ??= (environment.resolveAddress ?? addressOf)(scratch);
     return vdsoBackend(call, vdsoState, stateSize);
   }
 
@@ -335,10 +341,15 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
 
   function fillScratch(length: number, flags: number): Uint8Array {
     const view = scratchViews[length]!;
-    // The hot path: the vDSO writes at a pre-resolved address, no view is marshalled.
-    if (vdsoCall !== undefined && scratchAddress !== undefined && (vdsoCall(scratchAddress, length, flags, vdsoState, stateSize) as number) === length) return view;
     try {
-      fill(view, length, flags);
+      if (vdsoCall !== undefined && scratchAddress !== undefined) {
+        // The hot path: the vDSO writes at a pre-resolved address, no view is marshalled. A
+        // short count or an errno goes to finish(), as from fill(): never a second call.
+        const written = vdsoCall(scratchAddress, length, flags, vdsoState, stateSize) as number;
+        if (written !== length) finish(view, length, flags, written);
+      } else {
+        fill(view, length, flags);
+      }
     } catch (error) {
       // A failed or short fill may have left bytes in the scratch: none outlives the call.
       view.fill(0);

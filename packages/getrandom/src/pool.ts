@@ -7,7 +7,6 @@
 import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
 import {
   type PageSource,
-  type SharedPoolDescriptor,
   SharedSlabPool,
   SharedStore,
   type SharedStoreDescriptor,
@@ -93,4 +92,3 @@ export function processPool(stateSize: number, source: PageSource): StatePool {
   };
 }
 
-export type { SharedPoolDescriptor };

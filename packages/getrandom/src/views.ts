@@ -67,16 +67,6 @@ export function typedArrayKind(value: unknown): string | undefined {
 }
 
 /**
- * The real byteLength of a typed array or DataView, or undefined when `value` is neither.
- * @throws TypeError for a detached or out-of-bounds DataView (V8's own error).
- */
-export function viewByteLength(value: unknown): number | undefined {
-  if (typedArrayKind(value) !== undefined) return typedArrayByteLength(value) as number;
-  if (isDataView(value)) return dataViewByteLength(value) as number;
-  return undefined;
-}
-
-/**
  * The real byteLength of a typed array or DataView: 0 when detached or out of bounds, -1
  * when `value` is neither. The hot path: one intrinsic call for a typed array.
  */

@@ -27,6 +27,7 @@ export {
   GOARCH_OF_NODE,
   GO_CACHE_LINE,
   PROFILE_NAMES,
+  allocatorOptions,
   type ProfileHost,
   type ProfileName,
   type ProfileSettings,

@@ -28,7 +28,7 @@
 //               and pops vgrnd.states[--vgrnd.len]; states are never put back. Commit
 //               "selftests: vDSO: align getrandom states to cache line" (6.12) rounds the size
 //               up to the L1D line first.
-import type { GrowthPolicy, HandOutOrder } from './api.js';
+import type { GrowthPolicy, HandOutOrder, SlabOptions } from './api.js';
 import { SlabError } from './errors.js';
 
 export type ProfileName = 'glibc-2.41' | 'go-1.24' | 'selftest-6.11' | 'selftest' | 'adaptive';
@@ -115,6 +115,11 @@ export function profileSettings(name: ProfileName, host: ProfileHost): ProfileSe
     default:
       throw new SlabError('ERR_SLAB_INVALID_OPTION', `unknown profile ${String(name)}; one of ${PROFILE_NAMES.join(', ')}`);
   }
+}
+
+/** The SlabAllocator options of a profile's settings (without the description). */
+export function allocatorOptions(settings: ProfileSettings): Pick<SlabOptions, 'policy' | 'alignment' | 'cpus' | 'order' | 'reclaim'> {
+  return { policy: settings.policy, alignment: settings.alignment, cpus: settings.cpus, order: settings.order, reclaim: settings.reclaim };
 }
 
 /**

@@ -47,4 +47,3 @@ export { type NativeAvailability, type NativeFunction, lastErrno, libcInUse, nat
 export { GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM, getrandomSyscall } from './random.js';
 export { syscallNumbers } from './syscalls.js';
 export { type ThreadPresence, cacheLineSize, gettid, onlineCpus, pageSize, sysconf, threadPresence } from './system.js';
-export { withTerminationGuard } from './termination-guard.js';

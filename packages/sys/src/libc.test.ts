@@ -35,7 +35,7 @@ describe('finding the C library', () => {
     expect(libcFromInterpreter(interpreter)).toEqual({ ...expected, source: 'interpreter' });
   });
 
-  it.skipIf(process.platform !== 'linux')('reads PT_INTERP from the node binary itself, and nothing from a non-ELF file', () => {
+  it.skipIf(process.platform !== 'linux')('reads PT_INTERP from the node binary itself, and nothing from a non-ELF file (needs Linux)', () => {
     const head = new Uint8Array(readFileSync(process.execPath).subarray(0, 65_536));
     expect(programInterpreter(head)).toMatch(/ld-(linux|musl)/);
     expect(programInterpreter(new TextEncoder().encode('#!/bin/sh\necho not an ELF file\n'.repeat(4)))).toBeUndefined();

@@ -8,7 +8,7 @@
 // number, which slots are used on each, and any state placed elsewhere do.
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { type Geometry, type ProfileName, type ProfileSettings, SimulatedPageSource, SlabAllocator, computeGeometry, profileSettings } from '@vgetrandom/slab';
+import { type Geometry, type ProfileName, type ProfileSettings, SimulatedPageSource, SlabAllocator, allocatorOptions, computeGeometry, profileSettings } from '@vgetrandom/slab';
 
 export type Mode = 'together' | 'one-at-a-time';
 
@@ -54,8 +54,7 @@ export function drawPage(granules: readonly number[], geometry: Geometry): strin
 /** The profile's own snapshots through the same steps: main thread first, then `threads` more. */
 export function simulate(settings: ProfileSettings, geometry: Geometry, threads: number, mode: Mode): Snapshot[] {
   const source = new SimulatedPageSource({ pageSize: geometry.pageSize });
-  const { summary: _summary, returnsStates: _returns, ...options } = settings;
-  const slab = new SlabAllocator({ stateSize: geometry.stateSize, source, ...options });
+  const slab = new SlabAllocator({ stateSize: geometry.stateSize, source, ...allocatorOptions(settings) });
   const held: bigint[] = [];
   const snapshot = (): Snapshot => {
     const pages: Snapshot = new Map();

@@ -21,13 +21,11 @@ function run(command: string, args: readonly string[], options: { cwd?: string; 
 
 /** The mirror the system already uses, from its deb822 or one-line sources (never a hard-coded host). */
 function mirror(): string {
-  for (const directory of ['/etc/apt/sources.list.d']) {
-    if (!existsSync(directory)) continue;
-    for (const name of readdirSync(directory)) {
-      if (!name.endsWith('.sources')) continue;
-      const match = /^URIs:\s*(\S+)/m.exec(readFileSync(join(directory, name), 'utf8'));
-      if (match && !match[1]!.includes('security')) return match[1]!;
-    }
+  const directory = '/etc/apt/sources.list.d';
+  for (const name of existsSync(directory) ? readdirSync(directory) : []) {
+    if (!name.endsWith('.sources')) continue;
+    const match = /^URIs:\s*(\S+)/m.exec(readFileSync(join(directory, name), 'utf8'));
+    if (match && !match[1]!.includes('security')) return match[1]!;
   }
   if (existsSync('/etc/apt/sources.list')) {
     const match = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)/m.exec(readFileSync('/etc/apt/sources.list', 'utf8'));

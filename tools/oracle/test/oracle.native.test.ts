@@ -9,9 +9,9 @@ import { compare, glibcProbe, hostProblem, render, runOracle } from '../src/inde
 const problem = hostProblem();
 const THREADS = [1, 5, 21, 22, 50];
 
-describe.skipIf(problem !== undefined)(`the oracle (skipped: ${problem ?? 'not skipped'})`, () => {
+describe.skipIf(problem !== undefined)(`the oracle (needs Linux with vDSO getrandom${problem ? `; skipped: ${problem}` : ''})`, () => {
   for (const name of ['glibc', 'go'] as const) {
-    it(`${name}: no difference from its profile for ${THREADS.join(', ')} threads, created together and one at a time`, (context) => {
+    it(`${name}: no difference from its profile for ${THREADS.join(', ')} threads, created together and one at a time (skips where Debian 13's packages cannot be fetched or built)`, (context) => {
       const { probe, comparisons } = runOracle(name, THREADS, ['together', 'one-at-a-time']);
       if (!probe.ok) {
         context.skip(probe.reason);
@@ -22,7 +22,7 @@ describe.skipIf(problem !== undefined)(`the oracle (skipped: ${problem ?? 'not s
     }, 300_000);
   }
 
-  it('has the power to see a difference: the real glibc differs from our adaptive profile and from the 6.11 selftest\'s', (context) => {
+  it('has the power to see a difference: the real glibc differs from our adaptive profile and from the 6.11 selftest\'s (skips where Debian 13\'s libc6 cannot be fetched)', (context) => {
     const probe = glibcProbe();
     if (!probe.ok) {
       context.skip(probe.reason);

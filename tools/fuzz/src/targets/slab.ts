@@ -14,6 +14,7 @@ import {
   SlabError,
   type SlabOptions,
   type StateHandle,
+  allocatorOptions,
   profileSettings,
 } from '@vgetrandom/slab';
 import { type MutantName, createAllocator } from '../mutants.js';
@@ -104,12 +105,11 @@ export const caseArbitrary = (native = false, maxOperations = 120, profile?: Pro
   });
 
 /** The allocator options of a case: its own, or its profile's over them. */
-function settingsOf(config: SlabConfig): Omit<SlabConfig, 'profile'> {
+function settingsOf(config: SlabConfig): Omit<SlabConfig, 'profile' | 'reclaim'> & Pick<SlabOptions, 'reclaim'> {
   const { profile, ...own } = config;
   if (profile === undefined) return own;
   // The profile reads the host through the case: the alignment stands for the reported L1D line.
-  const { summary: _summary, returnsStates: _returns, ...settings } = profileSettings(profile, { reportedCacheLine: config.alignment, onlineCpus: config.cpus, affinityCpus: config.cpus });
-  return { ...own, ...settings };
+  return { ...own, ...allocatorOptions(profileSettings(profile, { reportedCacheLine: config.alignment, onlineCpus: config.cpus, affinityCpus: config.cpus })) };
 }
 
 /** A page source that tells the shadow record about every mapping, whatever the allocator does. */
