@@ -11,11 +11,11 @@ const hooks = nativeHooks();
 const why = typeof hooks === 'string' ? hooks : undefined;
 
 describe.skipIf(why !== undefined)(`native targets (skipped: ${why ?? 'not skipped'})`, () => {
-  it('slab-native: every state works in a real vgetrandom call, across page drops', async () => {
-    const summary = await runNamedTarget('slab-native', { seed: 7, runs: 1500, dryRun: true });
+  it('slab-native: every state works in a real vgetrandom call, across page drops (400 cases of up to 60 operations)', async () => {
+    const summary = await runNamedTarget('slab-native', { seed: 7, runs: 400, dryRun: true });
     expect(summary.finding).toBeUndefined();
-    expect(summary.runs).toBe(1500);
-  }, 30_000);
+    expect(summary.runs).toBe(400);
+  }, 90_000);
 
   it('facade: 2 workers at once, no crash, parity with node:crypto, no repeated output', async () => {
     const summary = await runNamedTarget('facade', { seed: 7, runs: 4000, workers: 2, dryRun: true });
