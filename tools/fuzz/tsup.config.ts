@@ -4,5 +4,6 @@ import { packageBuild } from '../../tsup.shared.js';
 export default defineConfig({
   ...packageBuild(['src/cli.ts', 'src/index.ts', 'src/targets/facade-worker.ts', 'src/targets/pool-worker.ts']),
   dts: false,
+  external: ['esbuild'],
   banner: { js: '#!/usr/bin/env node' },
 });

@@ -63,6 +63,11 @@ export interface SyntheticVdsoOptions {
   readonly bucketCount?: number;
   readonly loadVaddr?: bigint;
   readonly symbols: readonly SyntheticSymbol[];
+  /**
+   * DT_HASH chain entries to overwrite after the table is built, as [symbol index, next]:
+   * a corrupt table (a chain that loops back) that a parser must refuse in bounded time.
+   */
+  readonly sysvChainOverrides?: ReadonlyArray<readonly [index: number, next: number]>;
 }
 
 /** A synthetic image and what a correct parser must find in it. */
@@ -220,6 +225,9 @@ export function buildSyntheticVdso(options: SyntheticVdsoOptions): SyntheticVdso
       heads[bucket] = index;
     }
     heads.forEach((head, bucket) => hashWord(buckets + bucket * hashEntrySize, head));
+    for (const [index, next] of options.sysvChainOverrides ?? []) {
+      if (index >= 0 && index < symbolCount) hashWord(chains + index * hashEntrySize, next);
+    }
   }
 
   // DT_GNU_HASH

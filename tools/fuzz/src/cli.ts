@@ -5,6 +5,7 @@ import { type TargetName, readFinding } from './finding.js';
 import { facadeMutants, isFacadeMutantName, isMutantName, mutants } from './mutants.js';
 import type { Progress, RunSummary } from './runner.js';
 import { TargetUnavailable, replay, runNamedTarget } from './targets.js';
+import { isSourceMutantName, sourceMutants } from './source-mutants.js';
 
 const TARGETS: readonly TargetName[] = ['slab', 'slab-native', 'elf', 'facade', 'hostile-views', 'pool'];
 const USAGE = `usage: npm run fuzz -- <${TARGETS.join('|')}> [--seed S] [--runs N | --time 60s] [--json] [--mutant NAME] [--workers N] [--profile NAME]
@@ -48,7 +49,10 @@ try {
 const { values, positionals } = parsed;
 if (values.help) {
   process.stdout.write(
-    `${USAGE}\nmutants (test-only broken code): slab: ${Object.keys(mutants).join(', ')}; hostile-views: ${Object.keys(facadeMutants).join(', ')}\n`,
+    `${USAGE}\nmutants (test-only broken code): slab: ${Object.keys(mutants).join(', ')}; hostile-views: ${Object.keys(facadeMutants).join(', ')}\n` +
+      `planted bugs in the sources: ${Object.entries(sourceMutants)
+        .map(([name, mutant]) => `${name} (${mutant.target})`)
+        .join(', ')}\n`,
   );
   process.exit(0);
 }
@@ -69,8 +73,15 @@ if (!target || !TARGETS.includes(target)) usage(target ? `unknown target '${targ
 if (values.runs && values.time) usage('give --runs or --time, not both');
 const slabMutant = values.mutant !== undefined && target === 'slab' && isMutantName(values.mutant);
 const facadeMutant = values.mutant !== undefined && target === 'hostile-views' && isFacadeMutantName(values.mutant);
-if (values.mutant && !slabMutant && !facadeMutant) {
-  usage(`--mutant works with the slab target (${Object.keys(mutants).join(', ')}) and the hostile-views target (${Object.keys(facadeMutants).join(', ')})`);
+const sourceMutant = values.mutant !== undefined && isSourceMutantName(values.mutant) && sourceMutants[values.mutant].target === target;
+if (values.mutant && !slabMutant && !facadeMutant && !sourceMutant) {
+  usage(
+    `--mutant '${values.mutant}' does not go with '${target}': slab takes ${Object.keys(mutants).join(', ')}; hostile-views takes ${Object.keys(facadeMutants).join(', ')}; planted bugs: ${Object.entries(
+      sourceMutants,
+    )
+      .map(([name, mutant]) => `${name} (${mutant.target})`)
+      .join(', ')}`,
+  );
 }
 if (values.profile !== undefined && (!(PROFILE_NAMES as readonly string[]).includes(values.profile) || (target !== 'slab' && target !== 'slab-native'))) {
   usage(`--profile works with the slab targets and one of: ${PROFILE_NAMES.join(', ')}`);
@@ -98,6 +109,7 @@ try {
     timeMs,
     ...(slabMutant ? { mutant: values.mutant as never } : {}),
     ...(facadeMutant ? { facadeMutant: values.mutant as never } : {}),
+    ...(sourceMutant ? { sourceMutant: values.mutant as never } : {}),
     ...(values.profile ? { profile: values.profile as ProfileName } : {}),
     workers,
     onProgress,

@@ -53,8 +53,8 @@ export function isMutantName(name: string): name is MutantName {
 }
 
 /** A real allocator, or one broken as `mutant` says. */
-export function createAllocator(options: SlabOptions, mutant?: MutantName): SlabAllocator {
-  const allocator = new SlabAllocator(options);
+export function createAllocator(options: SlabOptions, mutant?: MutantName, implementation: typeof SlabAllocator = SlabAllocator): SlabAllocator {
+  const allocator = new implementation(options);
   if (mutant) mutants[mutant](allocator);
   return allocator;
 }

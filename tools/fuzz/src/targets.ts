@@ -12,6 +12,19 @@ import { type Call, checkFacade } from './targets/facade.js';
 import { type HostileCase, checkHostile, hostileArbitrary } from './targets/hostile-views.js';
 import { runPool } from './targets/pool.js';
 import { type SlabCase, caseArbitrary, runSlabCase } from './targets/slab.js';
+import { type SourceMutantName, isSourceMutantName, loadSourceMutant } from './source-mutants.js';
+import type * as SlabModule from '@vgetrandom/slab';
+import type * as VdsoModule from '@vgetrandom/vdso';
+
+/** The slab package, or a build of it with a planted bug. */
+async function slabImplementation(mutant: string | undefined): Promise<typeof SlabModule | undefined> {
+  return mutant !== undefined && isSourceMutantName(mutant) ? loadSourceMutant<typeof SlabModule>(mutant) : undefined;
+}
+
+/** The vdso package, or a build of it with a planted bug. */
+async function vdsoImplementation(mutant: string | undefined): Promise<typeof VdsoModule | undefined> {
+  return mutant !== undefined && isSourceMutantName(mutant) ? loadSourceMutant<typeof VdsoModule>(mutant) : undefined;
+}
 
 export interface TargetOptions {
   readonly seed: number;
@@ -19,6 +32,8 @@ export interface TargetOptions {
   readonly timeMs?: number;
   readonly mutant?: MutantName;
   readonly facadeMutant?: FacadeMutantName;
+  /** A planted bug in the real sources (source-mutants.ts), for slab, elf and interleave. */
+  readonly sourceMutant?: SourceMutantName;
   /** slab and slab-native: run every case under this reference profile. */
   readonly profile?: ProfileName;
   readonly workers?: number;
@@ -45,14 +60,19 @@ export { requireHooks as requireNativeHooks };
 export async function runNamedTarget(target: TargetName, options: TargetOptions): Promise<RunSummary> {
   const common = { seed: options.seed, runs: options.runs, timeMs: options.timeMs, onProgress: options.onProgress, dryRun: options.dryRun, findingsDirectory: options.findingsDirectory };
   switch (target) {
-    case 'slab':
-      return runTarget<SlabCase>('slab', caseArbitrary(false, 120, options.profile), (input) => runSlabCase(input, { mutant: options.mutant }), { ...common, mutant: options.mutant });
+    case 'slab': {
+      const implementation = (await slabImplementation(options.sourceMutant))?.SlabAllocator;
+      return runTarget<SlabCase>('slab', caseArbitrary(false, 120, options.profile), (input) => runSlabCase(input, { mutant: options.mutant, implementation }), {
+        ...common,
+        mutant: options.mutant ?? options.sourceMutant,
+      });
+    }
     case 'slab-native': {
       const hooks = requireHooks('slab-native', nativeHooks());
       return runTarget<SlabCase>('slab-native', caseArbitrary(true, 60, options.profile), (input) => runSlabCase(input, { native: hooks }), common);
     }
     case 'elf':
-      return runTarget<ElfCase>('elf', elfArbitrary(), checkElf, common);
+      return runTarget<ElfCase>('elf', elfArbitrary(), checkElf(await vdsoImplementation(options.sourceMutant)), { ...common, mutant: options.sourceMutant });
     case 'facade':
       return runFacadeWorkers({ ...options, workers: options.workers ?? 4 });
     case 'hostile-views': {
@@ -103,14 +123,17 @@ export type ReplayResult = { readonly reproduced: false } | { readonly reproduce
 export async function replay(finding: Finding, options: { againstMutant?: boolean } = {}): Promise<ReplayResult> {
   const outcome = await (async () => {
     switch (finding.target) {
-      case 'slab':
-        return runSlabCase(finding.input as SlabCase, { mutant: options.againstMutant ? (finding.mutant as MutantName) : undefined });
+      case 'slab': {
+        const mutant = options.againstMutant ? finding.mutant : undefined;
+        const implementation = (await slabImplementation(mutant))?.SlabAllocator;
+        return runSlabCase(finding.input as SlabCase, { mutant: mutant !== undefined && !isSourceMutantName(mutant) ? (mutant as MutantName) : undefined, implementation });
+      }
       case 'slab-native': {
         const hooks = requireHooks('slab-native', nativeHooks());
         return runSlabCase(finding.input as SlabCase, { native: hooks });
       }
       case 'elf':
-        return checkElf(finding.input as ElfCase);
+        return checkElf(await vdsoImplementation(options.againstMutant ? finding.mutant : undefined))(finding.input as ElfCase);
       case 'facade':
         return checkFacade(new Set())(finding.input as Call[]);
       case 'hostile-views':

@@ -11,8 +11,10 @@ import {
   type ProfileName,
   type Region,
   SimulatedPageSource,
+  type SlabAllocator,
   SlabError,
   type SlabOptions,
+  type SlabStats,
   type StateHandle,
   allocatorOptions,
   profileSettings,
@@ -32,6 +34,8 @@ export interface SlabConfig {
   readonly order?: HandOutOrder;
   /** A reference profile: when set, it decides policy, alignment, CPUs, order and reclaim. */
   readonly profile?: ProfileName;
+  /** The allocator's maxStates (absent: unlimited). */
+  readonly maxStates?: number;
 }
 
 export type SlabOperation =
@@ -42,6 +46,12 @@ export type SlabOperation =
   | { readonly op: 'foreign'; readonly address: number }
   | { readonly op: 'misaligned'; readonly pick: number; readonly delta: number }
   | { readonly op: 'fail-source'; readonly on: boolean }
+  /** free() of any byte of a mapped region: a held state, a free one, padding or a page tail. */
+  | { readonly op: 'free-offset'; readonly region: number; readonly offset: number }
+  /** free() of a handle whose index names another slot (or none) and whose address is any byte of a region. */
+  | { readonly op: 'forged'; readonly region: number; readonly offset: number; readonly index: number }
+  /** free() of a handle object that was freed before and is not held again. */
+  | { readonly op: 'stale-handle'; readonly pick: number }
   | { readonly op: 'drop'; readonly pick: number }
   | { readonly op: 'dispose' };
 
@@ -77,11 +87,12 @@ export const configArbitrary = (native = false): fc.Arbitrary<SlabConfig> =>
       maxChunkPages: fc.integer({ min: 1, max: 16 }),
       order: fc.constantFrom<HandOutOrder>('lowest-first', 'highest-first'),
       profile: fc.option(fc.constantFrom(...PROFILE_NAMES), { nil: undefined, freq: 3 }),
+      maxStates: fc.option(fc.integer({ min: 1, max: 400 }), { nil: undefined, freq: 4 }),
     })
-    .map(({ pageExponent, sizeFraction, ...rest }) => {
+    .map(({ pageExponent, sizeFraction, maxStates, ...rest }) => {
       const pageSize = 4096 << pageExponent;
       // Native states must be the kernel's size; simulated ones range from 1 byte to a page.
-      return { ...rest, pageSize, stateSize: native ? 0 : Math.max(1, Math.min(pageSize, Math.round(sizeFraction * pageSize))) };
+      return { ...rest, ...(maxStates === undefined ? {} : { maxStates }), pageSize, stateSize: native ? 0 : Math.max(1, Math.min(pageSize, Math.round(sizeFraction * pageSize))) };
     });
 
 export const operationArbitrary = (native = false): fc.Arbitrary<SlabOperation> =>
@@ -93,6 +104,17 @@ export const operationArbitrary = (native = false): fc.Arbitrary<SlabOperation> 
     { arbitrary: fc.record({ op: fc.constant('foreign' as const), address: fc.integer({ min: 0, max: 2 ** 47 }) }), weight: 2 },
     { arbitrary: fc.record({ op: fc.constant('misaligned' as const), pick: fc.nat(), delta: fc.integer({ min: 1, max: 4095 }) }), weight: 3 },
     { arbitrary: fc.boolean().map((on) => ({ op: 'fail-source' as const, on })), weight: native ? 0 : 3 },
+    { arbitrary: fc.record({ op: fc.constant('free-offset' as const), region: fc.nat(), offset: fc.nat() }), weight: 4 },
+    {
+      arbitrary: fc.record({
+        op: fc.constant('forged' as const),
+        region: fc.nat(),
+        offset: fc.nat(),
+        index: fc.oneof(fc.integer({ min: -2, max: 4096 }), fc.constantFrom(Number.NaN, 2 ** 31, -(2 ** 31), 0.5)),
+      }),
+      weight: 2,
+    },
+    { arbitrary: fc.record({ op: fc.constant('stale-handle' as const), pick: fc.nat() }), weight: 2 },
     { arbitrary: fc.nat().map((pick) => ({ op: 'drop' as const, pick })), weight: native ? 4 : 0 },
     { arbitrary: fc.constant({ op: 'dispose' as const }), weight: 1 },
   );
@@ -142,18 +164,87 @@ function observed(source: PageSource & { failing?: boolean }, shadow: ShadowReco
   };
 }
 
+/** A SlabError by name and code: a mutant build has its own SlabError class. */
+function isSlabError(error: unknown): error is SlabError {
+  return error instanceof Error && error.name === SlabError.name && typeof (error as SlabError).code === 'string';
+}
+
 function expectRejection(action: () => void, codes: readonly string[], what: string): void {
   try {
     action();
   } catch (error) {
-    if (error instanceof SlabError && codes.includes(error.code)) return;
+    if (isSlabError(error) && codes.includes(error.code)) return;
     throw new ShadowViolation(`${what}: expected ${codes.join(' or ')}, got ${error instanceof Error ? `${error.name} ${(error as { code?: string }).code ?? ''} ${error.message}` : String(error)}`);
   }
   throw new ShadowViolation(`${what}: expected ${codes.join(' or ')}, but the allocator accepted it`);
 }
 
+/**
+ * Where states sit, computed here and not by the allocator's geometry: the stride is the
+ * first multiple of the alignment that holds a state, and states are counted by stepping
+ * through the page until the next one would cross its end.
+ */
+export function independentGeometry(stateSize: number, pageSize: number, alignment: number): { stride: number; statesPerPage: number } {
+  let stride = alignment;
+  while (stride < stateSize) stride += alignment;
+  let statesPerPage = 0;
+  for (let at = 0; at + stateSize <= pageSize; at += stride) statesPerPage += 1;
+  return { stride, statesPerPage };
+}
+
+/**
+ * Every field of stats() against the shadow's own count: held states, their most, the
+ * regions the page source handed out (chunks, pages, bytes), those holding no held state
+ * (empty chunks), and the states they hold at the independent states-a-page.
+ */
+function checkStats(
+  stats: SlabStats,
+  seen: { regions: readonly Region[]; held: readonly StateHandle[]; shadow: ShadowRecord; highWater: number; pageSize: number; statesPerPage: number; reclaim: SlabOptions['reclaim'] },
+): void {
+  const { regions, shadow } = seen;
+  const mappedBytes = regions.reduce((total, region) => total + region.byteLength, 0);
+  const pages = mappedBytes / seen.pageSize;
+  // Regions holding at least one held state, by binary search over their start addresses.
+  const sorted = regions.map((region) => [Number(region.address), region.byteLength] as const).sort((a, b) => a[0] - b[0]);
+  const occupied = new Set<number>();
+  for (const handle of seen.held) {
+    const address = Number(handle.address);
+    let low = 0;
+    let high = sorted.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (sorted[middle]![0] <= address) low = middle;
+      else high = middle - 1;
+    }
+    const region = sorted[low];
+    if (region && address >= region[0] && address < region[0] + region[1]) occupied.add(low);
+  }
+  const emptyChunks = regions.length - occupied.size;
+  if (typeof seen.reclaim === 'object' && seen.reclaim.keepEmpty !== undefined && emptyChunks > seen.reclaim.keepEmpty) {
+    throw new ShadowViolation(`${emptyChunks} chunks hold no state, more than keepEmpty ${seen.reclaim.keepEmpty}`);
+  }
+  const statesTotal = pages * seen.statesPerPage;
+  const want: Array<[keyof SlabStats, number]> = [
+    ['statesInUse', shadow.held],
+    ['highWater', seen.highWater],
+    ['chunks', regions.length],
+    ['mappedBytes', mappedBytes],
+    ['pages', pages],
+    ['emptyChunks', emptyChunks],
+    ['statesPerPage', seen.statesPerPage],
+    ['statesTotal', statesTotal],
+    ['statesFree', statesTotal - shadow.held],
+  ];
+  for (const [field, value] of want) {
+    if (stats[field] !== value) throw new ShadowViolation(`stats().${field} is ${String(stats[field])}; the shadow record counts ${value}`);
+  }
+}
+
 /** Runs one case. Never throws for a finding: it returns it. */
-export function runSlabCase(testCase: SlabCase, options: { mutant?: MutantName; native?: NativeHooks; invariants?: boolean } = {}): CaseResult {
+export function runSlabCase(
+  testCase: SlabCase,
+  options: { mutant?: MutantName; native?: NativeHooks; invariants?: boolean; implementation?: typeof SlabAllocator } = {},
+): CaseResult {
   const { config, ops } = testCase;
   const native = options.native;
   const baseSource = native ? native.createSource(config) : new SimulatedPageSource({ pageSize: config.pageSize, cpus: config.cpus });
@@ -162,9 +253,29 @@ export function runSlabCase(testCase: SlabCase, options: { mutant?: MutantName; 
   const regions: Region[] = [];
   const source = observed(baseSource, shadow, regions);
   const slabOptions: SlabOptions = { ...settingsOf(config), pageSize: baseSource.pageSize, stateSize, source };
-  const allocator = createAllocator(slabOptions, options.mutant);
+  const allocator = createAllocator(slabOptions, options.mutant, options.implementation);
+  const expected = independentGeometry(stateSize, baseSource.pageSize, slabOptions.alignment ?? baseSource.cacheLineSize);
   const held: StateHandle[] = [];
   const freed: bigint[] = [];
+  const freedHandles: StateHandle[] = [];
+  let highWater = 0;
+  /** free() of `address` (through `free`), judged by where the address falls, independently. */
+  const freeAnyByte = (address: bigint, free: () => void, what: string) => {
+    const inPage = Number(address % BigInt(baseSource.pageSize));
+    const slotStart = inPage % expected.stride === 0 && inPage / expected.stride < expected.statesPerPage;
+    if (!slotStart) return expectRejection(free, ['ERR_SLAB_MISALIGNED'], `${what} 0x${address.toString(16)} (page offset ${inPage}, not a state)`);
+    if (!shadow.isHeld(Number(address))) return expectRejection(free, ['ERR_SLAB_DOUBLE_FREE'], `${what} 0x${address.toString(16)} (a free state)`);
+    try {
+      free();
+    } catch (error) {
+      throw new ShadowViolation(`${what} of held state 0x${address.toString(16)} was rejected: ${(error as Error).message}`);
+    }
+    const index = held.findIndex((handle) => handle.address === address);
+    freedHandles.push(held[index]!);
+    held[index] = held[held.length - 1]!;
+    held.pop();
+    shadow.freed(Number(address), step);
+  };
   let operations = 0;
   let disposed = false;
   let step = 0;
@@ -181,11 +292,14 @@ export function runSlabCase(testCase: SlabCase, options: { mutant?: MutantName; 
           for (let count = 0; count < operation.n; count += 1) {
             operations += 1;
             const handle = allocator.allocate();
+            const full = config.maxStates !== undefined && shadow.held >= config.maxStates;
             if (handle === null) {
-              if (!source.failing) throw new ShadowViolation(`allocate() returned null although the page source works (${allocator.stats().lastMapFailure ?? ''})`);
+              if (!source.failing && !full) throw new ShadowViolation(`allocate() returned null with ${shadow.held} states held and the page source working (${allocator.stats().lastMapFailure ?? ''})`);
               break;
             }
+            if (full) throw new ShadowViolation(`allocate() handed out a state beyond maxStates ${config.maxStates}`, `operation ${step}`);
             shadow.allocated(Number(handle.address), step);
+            highWater = Math.max(highWater, shadow.held);
             if (native) {
               const result = native.useState(handle.address);
               if (result !== 16) throw new ShadowViolation(`the kernel refused state 0x${handle.address.toString(16)}: vgetrandom returned ${result}`, `operation ${step}`);
@@ -209,6 +323,8 @@ export function runSlabCase(testCase: SlabCase, options: { mutant?: MutantName; 
             shadow.freed(Number(handle.address), step);
             freed.push(handle.address);
             if (freed.length > 64) freed.shift();
+            freedHandles.push(handle);
+            if (freedHandles.length > 64) freedHandles.shift();
           }
           break;
         case 'double-free': {
@@ -238,6 +354,24 @@ export function runSlabCase(testCase: SlabCase, options: { mutant?: MutantName; 
         case 'fail-source':
           source.failing = operation.on;
           break;
+        case 'free-offset':
+        case 'forged': {
+          const region = regions[operation.region % Math.max(1, regions.length)];
+          if (!region) break;
+          operations += 1;
+          const address = region.address + BigInt(operation.offset % region.byteLength);
+          if (operation.op === 'free-offset') freeAnyByte(address, () => allocator.free(address), 'free of');
+          else freeAnyByte(address, () => allocator.free({ address, index: operation.index }), `free of a handle with index ${operation.index} and address`);
+          break;
+        }
+        case 'stale-handle': {
+          const handle = freedHandles[operation.pick % Math.max(1, freedHandles.length)];
+          // A reused address is a held state again: a stale handle to it is its holder's (no generation counts exist).
+          if (!handle || shadow.isHeld(Number(handle.address))) break;
+          operations += 1;
+          expectRejection(() => allocator.free(handle), ['ERR_SLAB_DOUBLE_FREE', 'ERR_SLAB_FOREIGN'], `free of a stale handle to 0x${handle.address.toString(16)}`);
+          break;
+        }
         case 'drop': {
           const region = regions[operation.pick % Math.max(1, regions.length)];
           if (region && native) native.drop(region);
@@ -252,8 +386,7 @@ export function runSlabCase(testCase: SlabCase, options: { mutant?: MutantName; 
       if (disposed) continue;
       // invariants: false leaves the shadow record as the only oracle (to test it alone).
       if (options.invariants !== false) allocator.checkInvariants();
-      const inUse = allocator.stats().statesInUse;
-      if (inUse !== shadow.held) throw new ShadowViolation(`the allocator counts ${inUse} states in use; ${shadow.held} are held`);
+      checkStats(allocator.stats(), { regions, held, shadow, highWater, pageSize: baseSource.pageSize, statesPerPage: expected.statesPerPage, reclaim: slabOptions.reclaim });
     }
     if (!disposed) {
       allocator.dispose();
