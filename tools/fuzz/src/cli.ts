@@ -8,7 +8,7 @@ import { TargetUnavailable, replay, runNamedTarget } from './targets.js';
 import { isSourceMutantName, sourceMutants } from './source-mutants.js';
 
 const TARGETS: readonly TargetName[] = ['slab', 'slab-native', 'elf', 'facade', 'hostile-views', 'pool'];
-const USAGE = `usage: npm run fuzz -- <${TARGETS.join('|')}> [--seed S] [--runs N | --time 60s] [--json] [--mutant NAME] [--workers N] [--profile NAME]
+const USAGE = `usage: npm run fuzz -- <${TARGETS.join('|')}> [--seed S] [--runs N | --time 60s] [--json] [--mutant NAME] [--workers N] [--profile NAME] [--hang-ms N] [--in-process]
        npm run fuzz -- --replay FILE [--against-mutant]`;
 
 function usage(message: string): never {
@@ -39,6 +39,8 @@ try {
       mutant: { type: 'string' },
       workers: { type: 'string' },
       profile: { type: 'string' },
+      'hang-ms': { type: 'string' },
+      'in-process': { type: 'boolean' },
       'against-mutant': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -92,6 +94,8 @@ const runs = values.runs === undefined ? undefined : Number(values.runs);
 if (runs !== undefined && !(Number.isSafeInteger(runs) && runs > 0)) usage(`--runs must be a positive integer (got '${values.runs}')`);
 const timeMs = values.time === undefined ? (runs === undefined ? 10_000 : undefined) : parseTime(values.time);
 const workers = values.workers === undefined ? undefined : Number(values.workers);
+const hangMs = values['hang-ms'] === undefined ? undefined : Number(values['hang-ms']);
+if (hangMs !== undefined && !(Number.isSafeInteger(hangMs) && hangMs >= 50)) usage(`--hang-ms takes a whole number of milliseconds, at least 50 (got '${values['hang-ms']}')`);
 
 const tty = process.stderr.isTTY === true && !values.json;
 const onProgress = tty
@@ -113,6 +117,8 @@ try {
     ...(values.profile ? { profile: values.profile as ProfileName } : {}),
     workers,
     onProgress,
+    ...(hangMs === undefined ? {} : { hangMs }),
+    ...(values['in-process'] ? { watchdog: false } : {}),
   });
 } catch (error) {
   if (error instanceof TargetUnavailable) {

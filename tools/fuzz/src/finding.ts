@@ -17,6 +17,10 @@ export interface Finding {
   readonly input: unknown;
   readonly foundAt: string;
   readonly mutant?: string;
+  /** 'hang': the case ran past its time budget (and was stopped by the watchdog). */
+  readonly kind?: 'hang';
+  /** The budget a hang ran past, in ms; a replay uses the same. */
+  readonly budgetMs?: number;
 }
 
 export const findingsDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', 'findings');

@@ -10,3 +10,6 @@ export { type HostileCase, type Lie, checkHostile, hostileArbitrary, propertyRea
 export { type PoolOptions, runPool } from './targets/pool.js';
 export { type SlabCase, type SlabConfig, type SlabOperation, caseArbitrary, runSlabCase } from './targets/slab.js';
 export { runFacadeWorkers, runNamedTarget, replay } from './targets.js';
+export { type SourceMutant, type SourceMutantName, isSourceMutantName, loadSourceMutant, sourceMutants } from './source-mutants.js';
+export { DEFAULT_HANG_MS, smallerCases } from './watchdog.js';
+export { type CorpusEntry, corpusImages, corpusManifest } from './corpus.js';

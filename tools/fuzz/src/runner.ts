@@ -16,6 +16,41 @@ export interface RunOptions {
   /** Do not write a finding file (tests of the tool itself). */
   readonly dryRun?: boolean;
   readonly mutant?: string;
+  /** Set by the watchdog's worker: the run counter it watches, and where shrink candidates go. */
+  readonly watch?: Watch;
+}
+
+/**
+ * Shared with the watchdog: word 0 counts properties started, word 1 is 1 once shrinking,
+ * word 2 the length of the JSON in `bytes` (the case being run while shrinking: generated
+ * cases are re-drawn from the seed instead, so the fast path writes nothing but a counter).
+ */
+export interface Watch {
+  readonly words: Int32Array;
+  readonly bytes: Uint8Array;
+}
+
+export function createWatch(capacity = 8 << 20): Watch {
+  return { words: new Int32Array(new SharedArrayBuffer(16)), bytes: new Uint8Array(new SharedArrayBuffer(capacity)) };
+}
+
+const encoder = new TextEncoder();
+
+/** Publishes the case about to run (while shrinking), for the watchdog to take if it hangs. */
+export function publishCase(watch: Watch, input: unknown): void {
+  const encoded = encoder.encode(JSON.stringify(input));
+  if (encoded.length > watch.bytes.length) {
+    Atomics.store(watch.words, 2, -1);
+    return;
+  }
+  watch.bytes.set(encoded);
+  Atomics.store(watch.words, 2, encoded.length);
+}
+
+export function publishedCase(watch: Watch): unknown {
+  const length = Atomics.load(watch.words, 2);
+  if (length <= 0) return undefined;
+  return JSON.parse(new TextDecoder().decode(watch.bytes.slice(0, length)));
 }
 
 export interface Progress {
@@ -32,7 +67,7 @@ export interface RunSummary extends Progress {
   readonly finding?: Finding & { readonly path?: string };
 }
 
-export function runTarget<T>(target: TargetName, arbitrary: fc.Arbitrary<T>, check: Check<T>, options: RunOptions, describe: (input: T) => unknown = (input) => input): RunSummary {
+export function runTarget<T>(target: TargetName, arbitrary: fc.Arbitrary<T>, check: Check<T>, options: RunOptions): RunSummary {
   const started = performance.now();
   let runs = 0;
   let operations = 0;
@@ -44,12 +79,22 @@ export function runTarget<T>(target: TargetName, arbitrary: fc.Arbitrary<T>, che
       options.onProgress({ runs, operations, elapsedMs: now - started, findings });
     }
   };
+  const watch = options.watch;
+  let shrinking = false;
   const result = fc.check(
     fc.property(arbitrary, (input) => {
+      if (watch) {
+        if (shrinking) publishCase(watch, input);
+        Atomics.add(watch.words, 0, 1);
+      }
       const outcome = check(input);
       runs += 1;
       operations += outcome.operations;
       report(0);
+      if (!outcome.ok && watch && !shrinking) {
+        shrinking = true;
+        Atomics.store(watch.words, 1, 1);
+      }
       return outcome.ok;
     }),
     {
@@ -71,7 +116,7 @@ export function runTarget<T>(target: TargetName, arbitrary: fc.Arbitrary<T>, che
     ...(failure.allocationSite ? { allocationSite: failure.allocationSite } : {}),
     ...(failure.freeSite ? { freeSite: failure.freeSite } : {}),
     ...(options.mutant ? { mutant: options.mutant } : {}),
-    input: describe(shrunk),
+    input: shrunk,
     foundAt: new Date().toISOString(),
   };
   const path = options.dryRun ? undefined : writeFinding(finding, options.findingsDirectory);

@@ -5,7 +5,9 @@ import type { Finding, TargetName } from './finding.js';
 import { writeFinding } from './finding.js';
 import { type FacadeMutantName, type MutantName, facadeMutants } from './mutants.js';
 import { nativeHooks, vdsoAdvertisesGetrandom } from './native.js';
-import { type Progress, type RunSummary, runTarget } from './runner.js';
+import fc from 'fast-check';
+import { type Check, type Progress, type RunSummary, runTarget } from './runner.js';
+import { runWatched, replayWatched } from './watchdog.js';
 import { type ElfCase, checkElf, elfArbitrary } from './targets/elf.js';
 import type { ProfileName } from '@vgetrandom/slab';
 import { type Call, checkFacade } from './targets/facade.js';
@@ -34,6 +36,12 @@ export interface TargetOptions {
   readonly facadeMutant?: FacadeMutantName;
   /** A planted bug in the real sources (source-mutants.ts), for slab, elf and interleave. */
   readonly sourceMutant?: SourceMutantName;
+  /** Run in a worker under the watchdog (default true): a case running past hangMs is a `hang` finding. */
+  readonly watchdog?: boolean;
+  /** The time one case may take before it counts as a hang. Default 5 000 ms. */
+  readonly hangMs?: number;
+  /** How long shrinking a hang may take (each smaller case that hangs costs hangMs). Default 60 s. */
+  readonly hangShrinkMs?: number;
   /** slab and slab-native: run every case under this reference profile. */
   readonly profile?: ProfileName;
   readonly workers?: number;
@@ -57,32 +65,74 @@ function requireHooks(target: string, hooks: ReturnType<typeof nativeHooks>, adv
 }
 export { requireHooks as requireNativeHooks };
 
-export async function runNamedTarget(target: TargetName, options: TargetOptions): Promise<RunSummary> {
-  const common = { seed: options.seed, runs: options.runs, timeMs: options.timeMs, onProgress: options.onProgress, dryRun: options.dryRun, findingsDirectory: options.findingsDirectory };
+/** A target that fast-check drives in one thread: what the watchdog's worker rebuilds by name. */
+export interface TargetParts {
+  readonly arbitrary: fc.Arbitrary<unknown>;
+  readonly check: Check<unknown>;
+  /** The mutant the findings name (instance, façade or source). */
+  readonly mutant: string | undefined;
+}
+
+export type WatchedTarget = 'slab' | 'slab-native' | 'elf' | 'hostile-views';
+
+export function isWatchedTarget(target: TargetName): target is WatchedTarget {
+  return target === 'slab' || target === 'slab-native' || target === 'elf' || target === 'hostile-views';
+}
+
+/** The options a worker can receive (no callbacks). */
+export function plainOptions(options: TargetOptions): TargetOptions {
+  const { onProgress: _progress, ...plain } = options;
+  return plain;
+}
+
+export async function targetParts(target: WatchedTarget, options: TargetOptions): Promise<TargetParts> {
   switch (target) {
     case 'slab': {
       const implementation = (await slabImplementation(options.sourceMutant))?.SlabAllocator;
-      return runTarget<SlabCase>('slab', caseArbitrary(false, 120, options.profile), (input) => runSlabCase(input, { mutant: options.mutant, implementation }), {
-        ...common,
+      return {
+        arbitrary: caseArbitrary(false, 120, options.profile) as fc.Arbitrary<unknown>,
+        check: (input) => runSlabCase(input as SlabCase, { mutant: options.mutant, implementation }),
         mutant: options.mutant ?? options.sourceMutant,
-      });
+      };
     }
     case 'slab-native': {
       const hooks = requireHooks('slab-native', nativeHooks());
-      return runTarget<SlabCase>('slab-native', caseArbitrary(true, 60, options.profile), (input) => runSlabCase(input, { native: hooks }), common);
+      return { arbitrary: caseArbitrary(true, 60, options.profile) as fc.Arbitrary<unknown>, check: (input) => runSlabCase(input as SlabCase, { native: hooks }), mutant: undefined };
     }
-    case 'elf':
-      return runTarget<ElfCase>('elf', elfArbitrary(), checkElf(await vdsoImplementation(options.sourceMutant)), { ...common, mutant: options.sourceMutant });
+    case 'elf': {
+      const check = checkElf(await vdsoImplementation(options.sourceMutant));
+      return { arbitrary: elfArbitrary() as fc.Arbitrary<unknown>, check: (input) => check(input as ElfCase), mutant: options.sourceMutant };
+    }
+    case 'hostile-views': {
+      const check = checkHostile(options.facadeMutant ? facadeMutants[options.facadeMutant] : undefined);
+      return { arbitrary: hostileArbitrary as fc.Arbitrary<unknown>, check: (input) => check(input as HostileCase), mutant: options.facadeMutant };
+    }
+  }
+}
+
+export async function runNamedTarget(target: TargetName, options: TargetOptions): Promise<RunSummary> {
+  if (isWatchedTarget(target)) {
+    if (options.watchdog !== false) return runWatched(target, options);
+    const parts = await targetParts(target, options);
+    return runTarget(target, parts.arbitrary, parts.check, {
+      seed: options.seed,
+      runs: options.runs,
+      timeMs: options.timeMs,
+      onProgress: options.onProgress,
+      dryRun: options.dryRun,
+      findingsDirectory: options.findingsDirectory,
+      mutant: parts.mutant,
+    });
+  }
+  switch (target) {
     case 'facade':
       return runFacadeWorkers({ ...options, workers: options.workers ?? 4 });
-    case 'hostile-views': {
-      const api = options.facadeMutant ? facadeMutants[options.facadeMutant] : undefined;
-      return runTarget<HostileCase>('hostile-views', hostileArbitrary, checkHostile(api), { ...common, mutant: options.facadeMutant });
-    }
     case 'pool': {
       requireHooks('pool', nativeHooks());
       return runPool({ seed: options.seed, workers: options.runs ?? 2000, onProgress: options.onProgress, dryRun: options.dryRun, findingsDirectory: options.findingsDirectory });
     }
+    default:
+      throw new Error(`unknown target ${String(target)}`);
   }
 }
 
@@ -121,6 +171,12 @@ export type ReplayResult = { readonly reproduced: false } | { readonly reproduce
 
 /** Replays a finding. Against the real code by default, or against the mutant it names. */
 export async function replay(finding: Finding, options: { againstMutant?: boolean } = {}): Promise<ReplayResult> {
+  if (isWatchedTarget(finding.target)) return replayWatched(finding, options);
+  return replayInProcess(finding, options);
+}
+
+/** Replays in this thread: what the watchdog's worker runs, and the targets it does not watch. */
+export async function replayInProcess(finding: Finding, options: { againstMutant?: boolean } = {}): Promise<ReplayResult> {
   const outcome = await (async () => {
     switch (finding.target) {
       case 'slab': {
