@@ -394,6 +394,12 @@ export class SlabAllocator implements Disposable {
     header[H.mappedBytes] = mappedBytes;
     header[H.mappedPages] = mappedPages;
     rebuild(store, Math.max(16, store.pageKeys.length));
+    // Slots the dead thread had half freed are free now, so whole chunks may have become
+    // empty without passing through freeSlot(): give back those beyond keepEmpty.
+    if (this.keepEmpty === false) return;
+    for (let chunk = 0; chunk < header[H.chunkCount]! && header[H.emptyChunks]! > this.keepEmpty; chunk += 1) {
+      if (store.chunkMapped[chunk] === 1 && store.chunkFree[chunk] === store.chunkSlots[chunk]) this.unmapChunk(chunk);
+    }
   }
 
   /** Reuses an unmapped chunk record of the same shape (and its slot range), or adds one. */

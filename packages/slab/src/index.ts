@@ -20,7 +20,7 @@ export { SlabError, type SlabErrorCode } from './errors.js';
 export { type Geometry, computeGeometry } from './geometry.js';
 export { MmapPageSource, type MmapPageSourceOptions } from './mmap-source.js';
 export { SimulatedPageSource, type SimulatedPageSourceOptions } from './simulated-source.js';
-export { type SharedPoolDescriptor, type SharedPoolOptions, SharedSlabPool, type ThreadIdentity } from './shared-pool.js';
+export { type PoolStep, type SharedPoolDescriptor, type SharedPoolOptions, SharedSlabPool, type ThreadIdentity } from './shared-pool.js';
 export { SharedStore, type SharedStoreDescriptor } from './shared-store.js';
 export { UNKNOWN_START, kernelThreadIdentity, threadMayBeAlive, threadStartTime } from './thread-identity.js';
 export {

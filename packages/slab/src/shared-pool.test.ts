@@ -206,3 +206,29 @@ describe('SharedSlabPool when liveness cannot be established', () => {
     expect(main.stats().repairs).toBe(0);
   });
 });
+
+describe('a repair after a death inside the lock', () => {
+  it('keeps no more fully free chunks mapped than keepEmpty (found by the interleave fuzz target)', () => {
+    const threads = simulatedThreads();
+    const source = new SimulatedPageSource();
+    // 4 KiB states: one a page, so each state is its own chunk under the glibc policy.
+    const shared = SharedSlabPool.create({ stateSize: 4096, alignment: 64, policy: 'glibc', source, identity: threads.identity, lockCheckMs: 1 });
+    threads.spawn(7, 70);
+    threads.spawn(8, 80);
+    const seven = SharedSlabPool.attach(structuredClone(shared.descriptor), { stateSize: 4096, alignment: 64, policy: 'glibc', source, identity: { current: () => ({ tid: 7, start: 70 }), isAlive: threads.identity.isAlive }, lockCheckMs: 1 });
+    const eight = SharedSlabPool.attach(structuredClone(shared.descriptor), { stateSize: 4096, alignment: 64, policy: 'glibc', source, identity: { current: () => ({ tid: 8, start: 80 }), isAlive: threads.identity.isAlive }, lockCheckMs: 1 });
+    const mine = seven.acquire()!;
+    const other = eight.acquire()!;
+    eight.release(other); // one empty chunk: as many as keepEmpty (1) allows
+    // Thread 7 dies inside release(), after clearing the owner and before freeing the slot.
+    const steps = seven.releaseSteps(mine);
+    for (let next = steps.next(); !next.done; next = steps.next()) {
+      if (next.value.kind === 'point' && next.value.label === 'release: owner cleared') break;
+    }
+    threads.exit(7);
+    // The next locker takes over and rebuilds: thread 7's chunk is now fully free too.
+    expect(() => shared.checkInvariants()).not.toThrow();
+    expect(shared.stats().emptyChunks).toBeLessThanOrEqual(1);
+    expect(shared.stats().repairs).toBe(1);
+  });
+});

@@ -41,6 +41,21 @@ export interface SharedPoolDescriptor {
   readonly stateSize: number;
 }
 
+/**
+ * Where one thread's pool operation may be interleaved with another's. The real driver
+ * runs straight through them (spinning or sleeping on 'blocked'); a deterministic
+ * scheduler (tools/fuzz's interleave target) runs one step of one thread at a time and
+ * may kill a thread at any of them, including inside the lock.
+ * @internal
+ */
+export type PoolStep =
+  /** The lock is held by `holder`; resume with true once the wait timed out (then the holder's liveness is checked). */
+  | { readonly kind: 'blocked'; readonly holder: number; readonly spins: number }
+  /** Any other point between two shared-memory steps; `locked` says whether this thread holds the lock. */
+  | { readonly kind: 'point'; readonly label: string; readonly locked: boolean };
+
+type Steps<T> = Generator<PoolStep, T, boolean | undefined>;
+
 // Header words the pool keeps for itself (the allocator uses 0..12).
 const H_STATE_SIZE = 13;
 const H_REPAIRS = 14;
@@ -117,30 +132,38 @@ export class SharedSlabPool {
    * mapping fails: O(1) amortized per acquire, so growing to 10^5 states stays linear.
    */
   acquire(): StateHandle | null {
+    return this.drive(this.acquireSteps());
+  }
+
+  /** acquire() one step at a time. @internal */
+  *acquireSteps(): Steps<StateHandle | null> {
     const me = this.me();
-    this.lock(me.tid);
+    yield* this.lockSteps(me.tid);
     let slot = this.slab.takeFree();
     const sweepDue = slot < 0 && this.store.header[H.inUse]! >= this.store.header[H_SWEEP_AT]!;
     this.unlockIf(slot < 0);
     if (slot < 0 && sweepDue) {
-      const reclaimed = this.sweep();
-      this.lock(me.tid);
+      yield { kind: 'point', label: 'acquire: no free state, sweep due', locked: false };
+      const reclaimed = yield* this.sweepSteps();
+      yield* this.lockSteps(me.tid);
       this.store.header[H_SWEEP_AT] = Math.max(2 * this.store.header[H.inUse]!, this.slab.geometry.statesPerPage);
       slot = reclaimed > 0 ? this.slab.takeFree() : -1;
       this.unlockIf(slot < 0);
     }
     if (slot < 0) {
+      yield { kind: 'point', label: 'acquire: about to map', locked: false };
       // Map outside the lock; another thread may refill meanwhile, which only adds room.
       let mapped = this.slab.mapRefill();
       // No memory: dead threads' states are the last resort before giving up.
-      if (mapped === null && !sweepDue && this.sweep() > 0) {
-        this.lock(me.tid);
+      if (mapped === null && !sweepDue && (yield* this.sweepSteps()) > 0) {
+        yield* this.lockSteps(me.tid);
         slot = this.slab.takeFree();
-        if (slot >= 0) return this.own(slot, me);
+        if (slot >= 0) return yield* this.ownSteps(slot, me);
         this.unlock();
         mapped = this.slab.mapRefill();
       }
-      this.lock(me.tid);
+      yield { kind: 'point', label: 'acquire: mapped', locked: false };
+      yield* this.lockSteps(me.tid);
       if (mapped) {
         try {
           this.slab.installChunk(mapped.region, mapped.pages);
@@ -160,14 +183,16 @@ export class SharedSlabPool {
         return null;
       }
     }
-    return this.own(slot, me);
+    return yield* this.ownSteps(slot, me);
   }
 
   /** Records the caller as the owner of `slot` and lets go of the lock (held on entry). */
-  private own(slot: number, me: { tid: number; start: number }): StateHandle {
+  private *ownSteps(slot: number, me: { tid: number; start: number }): Steps<StateHandle> {
     // Owner last: until this store, a repair would see the slot as free, which is true.
     this.store.ownerStart[slot] = me.start;
+    yield { kind: 'point', label: 'own: start time written', locked: true };
     this.store.ownerTid[slot] = me.tid;
+    yield { kind: 'point', label: 'own: owner written', locked: true };
     this.unlock();
     return { address: BigInt(this.slab.slotAddress(slot)), index: slot };
   }
@@ -177,7 +202,12 @@ export class SharedSlabPool {
    * @throws SlabError ERR_SLAB_DOUBLE_FREE, ERR_SLAB_FOREIGN, ERR_SLAB_MISALIGNED.
    */
   release(handle: StateHandle): void {
-    this.lock(this.me().tid);
+    this.drive(this.releaseSteps(handle));
+  }
+
+  /** release() one step at a time. @internal */
+  *releaseSteps(handle: StateHandle): Steps<void> {
+    yield* this.lockSteps(this.me().tid);
     try {
       const slot = this.slab.slotOf(handle);
       if (this.store.slotNext[slot] !== SLOT_OWNED) {
@@ -185,6 +215,7 @@ export class SharedSlabPool {
       }
       // Owner first: from here a repair would treat the slot as free.
       this.store.ownerTid[slot] = 0;
+      yield { kind: 'point', label: 'release: owner cleared', locked: true };
       this.slab.freeSlot(slot, handle);
     } finally {
       this.unlock();
@@ -196,9 +227,14 @@ export class SharedSlabPool {
    * handlers). Never reclaims a live thread's state. Returns how many were reclaimed.
    */
   sweep(): number {
+    return this.drive(this.sweepSteps());
+  }
+
+  /** sweep() one step at a time. @internal */
+  *sweepSteps(): Steps<number> {
     const me = this.me();
     // Snapshot owners under the lock, check liveness without it (it reads /proc).
-    this.lock(me.tid);
+    yield* this.lockSteps(me.tid);
     const candidates: Array<[slot: number, tid: number, start: number]> = [];
     const slots = this.store.header[H.slotCount]!;
     for (let slot = 0; slot < slots; slot += 1) {
@@ -206,14 +242,19 @@ export class SharedSlabPool {
       if (tid !== 0 && this.store.slotNext[slot] === SLOT_OWNED) candidates.push([slot, tid, this.store.ownerStart[slot]!]);
     }
     this.unlock();
-    const dead = candidates.filter(([, tid, start]) => this.positivelyDead(tid, start));
+    const dead: Array<[slot: number, tid: number, start: number]> = [];
+    for (const candidate of candidates) {
+      yield { kind: 'point', label: 'sweep: checking an owner', locked: false };
+      if (this.positivelyDead(candidate[1], candidate[2])) dead.push(candidate);
+    }
     if (dead.length === 0) return 0;
-    this.lock(me.tid);
+    yield* this.lockSteps(me.tid);
     let reclaimed = 0;
     for (const [slot, tid, start] of dead) {
       // Only if the owner is still the dead thread we checked.
       if (this.store.ownerTid[slot] !== tid || this.store.ownerStart[slot] !== start || this.store.slotNext[slot] !== SLOT_OWNED) continue;
       this.store.ownerTid[slot] = 0;
+      yield { kind: 'point', label: 'sweep: owner cleared', locked: true };
       this.slab.freeSlot(slot);
       reclaimed += 1;
     }
@@ -272,23 +313,29 @@ export class SharedSlabPool {
     return this.self;
   }
 
+  /** Runs a pool operation's steps in this thread: spinning, then sleeping, while the lock is held. */
+  private drive<T>(steps: Steps<T>): T {
+    let resume: boolean | undefined;
+    for (;;) {
+      const next = steps.next(resume);
+      if (next.done) return next.value;
+      resume = next.value.kind === 'blocked' ? this.waitForLock(next.value.holder, next.value.spins) : undefined;
+    }
+  }
+
   private lock(tid: number): void {
+    this.drive(this.lockSteps(tid));
+  }
+
+  /** Takes the lock; yields 'blocked' while another thread holds it. */
+  private *lockSteps(tid: number): Steps<void> {
     const word = this.store.lock;
-    let backoff = 4;
     for (let spins = 0; ; spins += 1) {
       const holder = Atomics.compareExchange(word, LOCK_HOLDER, 0, tid);
       if (holder === 0) break;
       if (holder === tid) throw new SlabError('ERR_SLAB_INVARIANT', 'the shared pool lock is not re-entrant');
-      if (spins < SPINS_BEFORE_WAIT) {
-        // Back off a little so the holder keeps its cache lines and finishes sooner.
-        backoff = Math.min(backoff * 2, 256);
-        for (let pause = (Math.random() * backoff) | 0; pause > 0; pause -= 1) spinSink += pause;
-        continue;
-      }
-      Atomics.add(word, LOCK_WAITERS, 1);
-      const outcome = Atomics.wait(word, LOCK_HOLDER, holder, this.lockCheckMs);
-      Atomics.sub(word, LOCK_WAITERS, 1);
-      if (outcome === 'timed-out' && this.positivelyDead(holder)) {
+      const timedOut = yield { kind: 'blocked', holder, spins };
+      if (timedOut === true && this.positivelyDead(holder)) {
         // The holder died inside a critical section: take over, then rebuild what it
         // may have left half-done from the ownership records.
         if (Atomics.compareExchange(word, LOCK_HOLDER, holder, tid) === holder) {
@@ -301,6 +348,21 @@ export class SharedSlabPool {
     }
     // Another thread may have grown the metadata since this one last held the lock.
     this.store.refresh();
+  }
+
+  /** One wait for a held lock: a short backoff spin, then a sleep. True when the sleep timed out. */
+  private waitForLock(holder: number, spins: number): boolean {
+    if (spins < SPINS_BEFORE_WAIT) {
+      // Back off a little so the holder keeps its cache lines and finishes sooner.
+      const backoff = Math.min(4 << Math.min(spins + 1, 6), 256);
+      for (let pause = (Math.random() * backoff) | 0; pause > 0; pause -= 1) spinSink += pause;
+      return false;
+    }
+    const word = this.store.lock;
+    Atomics.add(word, LOCK_WAITERS, 1);
+    const outcome = Atomics.wait(word, LOCK_HOLDER, holder, this.lockCheckMs);
+    Atomics.sub(word, LOCK_WAITERS, 1);
+    return outcome === 'timed-out';
   }
 
   private unlock(): void {

@@ -7,7 +7,7 @@ import type { Progress, RunSummary } from './runner.js';
 import { TargetUnavailable, replay, runNamedTarget } from './targets.js';
 import { isSourceMutantName, sourceMutants } from './source-mutants.js';
 
-const TARGETS: readonly TargetName[] = ['slab', 'slab-native', 'elf', 'facade', 'hostile-views', 'pool'];
+const TARGETS: readonly TargetName[] = ['slab', 'slab-native', 'elf', 'facade', 'hostile-views', 'pool', 'interleave'];
 const USAGE = `usage: npm run fuzz -- <${TARGETS.join('|')}> [--seed S] [--runs N | --time 60s] [--json] [--mutant NAME] [--workers N] [--profile NAME] [--hang-ms N] [--in-process]
        npm run fuzz -- --replay FILE [--against-mutant]`;
 

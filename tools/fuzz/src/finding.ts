@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type TargetName = 'slab' | 'slab-native' | 'elf' | 'facade' | 'hostile-views' | 'pool';
+export type TargetName = 'slab' | 'slab-native' | 'elf' | 'facade' | 'hostile-views' | 'pool' | 'interleave';
 
 export interface Finding {
   readonly target: TargetName;

@@ -13,6 +13,7 @@ import type { ProfileName } from '@vgetrandom/slab';
 import { type Call, checkFacade } from './targets/facade.js';
 import { type HostileCase, checkHostile, hostileArbitrary } from './targets/hostile-views.js';
 import { runPool } from './targets/pool.js';
+import { type InterleaveCase, checkInterleave, interleaveArbitrary } from './targets/interleave.js';
 import { type SlabCase, caseArbitrary, runSlabCase } from './targets/slab.js';
 import { type SourceMutantName, isSourceMutantName, loadSourceMutant } from './source-mutants.js';
 import type * as SlabModule from '@vgetrandom/slab';
@@ -73,10 +74,10 @@ export interface TargetParts {
   readonly mutant: string | undefined;
 }
 
-export type WatchedTarget = 'slab' | 'slab-native' | 'elf' | 'hostile-views';
+export type WatchedTarget = 'slab' | 'slab-native' | 'elf' | 'hostile-views' | 'interleave';
 
 export function isWatchedTarget(target: TargetName): target is WatchedTarget {
-  return target === 'slab' || target === 'slab-native' || target === 'elf' || target === 'hostile-views';
+  return target === 'slab' || target === 'slab-native' || target === 'elf' || target === 'hostile-views' || target === 'interleave';
 }
 
 /** The options a worker can receive (no callbacks). */
@@ -102,6 +103,10 @@ export async function targetParts(target: WatchedTarget, options: TargetOptions)
     case 'elf': {
       const check = checkElf(await vdsoImplementation(options.sourceMutant));
       return { arbitrary: elfArbitrary() as fc.Arbitrary<unknown>, check: (input) => check(input as ElfCase), mutant: options.sourceMutant };
+    }
+    case 'interleave': {
+      const check = checkInterleave(await slabImplementation(options.sourceMutant));
+      return { arbitrary: interleaveArbitrary as fc.Arbitrary<unknown>, check: (input) => check(input as InterleaveCase), mutant: options.sourceMutant };
     }
     case 'hostile-views': {
       const check = checkHostile(options.facadeMutant ? facadeMutants[options.facadeMutant] : undefined);
@@ -192,6 +197,8 @@ export async function replayInProcess(finding: Finding, options: { againstMutant
         return checkElf(await vdsoImplementation(options.againstMutant ? finding.mutant : undefined))(finding.input as ElfCase);
       case 'facade':
         return checkFacade(new Set())(finding.input as Call[]);
+      case 'interleave':
+        return checkInterleave(await slabImplementation(options.againstMutant ? finding.mutant : undefined))(finding.input as InterleaveCase);
       case 'hostile-views':
         return checkHostile(options.againstMutant && finding.mutant ? facadeMutants[finding.mutant as FacadeMutantName] : undefined)(finding.input as HostileCase);
       case 'pool': {
