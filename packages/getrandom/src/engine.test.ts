@@ -3,7 +3,7 @@
 import { randomFillSync } from 'node:crypto';
 import type { ParamsDiscovery, VgetrandomFunction } from '@vgetrandom/params';
 import { SimulatedPageSource } from '@vgetrandom/slab';
-import { type Address, errnoError } from '@vgetrandom/sys';
+import { type Address, SysError, errnoError } from '@vgetrandom/sys';
 import { describe, expect, it } from 'vitest';
 import { createApi } from './api.js';
 import { type EngineEnvironment, createEngine } from './engine.js';
@@ -329,5 +329,43 @@ describe('hostile hosts: refusals at run time', () => {
     const worker = createEngine(environment({ createPool: unavailable, onWorker: true }));
     worker.fill(new Uint8Array(8), 8, 0);
     expect(worker.info()).toMatchObject({ backend: 'syscall', fallbacks: [{ backend: 'vdso', reason: 'pool-metadata' }] });
+  });
+});
+
+describe('native setup that cannot be had just now', () => {
+  it('falls back when another thread holds the setup guard too long, and takes the vDSO later (found by the pool fuzz target with 80 workers)', () => {
+    let clock = 1000;
+    let busy = true;
+    const vdso = fakeVdso();
+    const engine = createEngine(
+      environment({
+        now: () => clock,
+        discoverParams: () => {
+          if (busy) throw new SysError('ERR_NATIVE_BUSY', 'load', 'fake: another thread held the guard');
+          return supported(vdso.call)();
+        },
+      }),
+    );
+    const bytes = new Uint8Array(16);
+    expect(() => engine.fill(bytes, 16, 0)).not.toThrow();
+    expect(engine.info()).toMatchObject({ backend: 'syscall', fallbacks: [{ backend: 'vdso', reason: 'native-busy' }], retry: { at: 1050 } });
+    busy = false;
+    clock = 1050;
+    engine.fill(bytes, 16, 0);
+    expect(engine.info().backend).toBe('vdso');
+    expect(vdso.calls.length).toBeGreaterThan(0);
+  });
+
+  it('falls back, without a retry, in a worker that is being terminated', () => {
+    const engine = createEngine(
+      environment({
+        discoverParams: () => {
+          throw new SysError('ERR_THREAD_TERMINATING', 'load', 'fake: this worker is being terminated');
+        },
+      }),
+    );
+    expect(() => engine.fill(new Uint8Array(8), 8, 0)).not.toThrow();
+    expect(engine.info()).toMatchObject({ backend: 'syscall', fallbacks: [{ backend: 'vdso', reason: 'thread-terminating' }] });
+    expect(engine.info().retry).toBeUndefined();
   });
 });

@@ -18,7 +18,7 @@ import { randomFillSync as cryptoRandomFillSync } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
 import { type ParamsDiscovery, type VgetrandomFunction, discoverParams } from '@vgetrandom/params';
 import { MmapPageSource, type PageSource, type StateHandle } from '@vgetrandom/slab';
-import { type Address, type NativeAvailability, addressOf, errnoName, getrandomSyscall, nativeAvailability, syscallNumbers, toAddress } from '@vgetrandom/sys';
+import { type Address, type NativeAvailability, SysError, addressOf, errnoName, getrandomSyscall, nativeAvailability, syscallNumbers, toAddress } from '@vgetrandom/sys';
 import { type Backend, type BackendName, type SyscallFunction, cryptoBackend, syscallBackend, vdsoBackend } from './backends.js';
 import { GetrandomError } from './errors.js';
 import { PoolUnavailable, type StatePool, privatePool, processPool } from './pool.js';
@@ -197,15 +197,39 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     return availability.available ? undefined : availability.reason;
   }
 
+  /**
+   * Native setup refused for now, not for good: other threads held the setup lock too long
+   * (an overloaded machine; the vDSO is tried again later), or this worker is being
+   * terminated (it will run little more; no retry). The call goes on with a fallback.
+   */
+  function refusedForNow(code: string, detail: string): undefined {
+    const busy = code === 'ERR_NATIVE_BUSY';
+    fallbacks.push({ backend: 'vdso', reason: busy ? 'native-busy' : 'thread-terminating', detail });
+    if (busy) scheduleRetry();
+    return undefined;
+  }
+
+  function scheduleRetry(): void {
+    retryAt = now() + retryDelay;
+    retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
+  }
+
   function tryVdso(): Backend | undefined {
     if (requested === 'syscall' || vdsoClosed !== undefined) return undefined;
     if (vdso === undefined) {
-      const problem = nativeProblem();
-      if (problem !== undefined) {
-        fallbacks.push({ backend: 'vdso', reason: 'native-unavailable', detail: problem });
+      const availability = (environment.nativeAvailability ?? nativeAvailability)();
+      if (!availability.available) {
+        if (availability.code === 'ERR_NATIVE_BUSY' || availability.code === 'ERR_THREAD_TERMINATING') return refusedForNow(availability.code, availability.reason);
+        fallbacks.push({ backend: 'vdso', reason: 'native-unavailable', detail: availability.reason });
         return undefined;
       }
-      const discovery = (environment.discoverParams ?? discoverParams)();
+      let discovery: ParamsDiscovery;
+      try {
+        discovery = (environment.discoverParams ?? discoverParams)();
+      } catch (error) {
+        if (error instanceof SysError && (error.code === 'ERR_NATIVE_BUSY' || error.code === 'ERR_THREAD_TERMINATING')) return refusedForNow(error.code, error.message);
+        throw error;
+      }
       if (!discovery.supported) {
         fallbacks.push({ backend: 'vdso', reason: discovery.reason, detail: discovery.detail });
         return undefined;
@@ -237,8 +261,7 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
       // every call (getrandom_vdso() leaves the thread's pointer NULL), Go 1.24 likewise
       // (vgetrandom() leaves mp.vgetrandomState 0); we back off instead of mapping per call.
       fallbacks.push({ backend: 'vdso', reason: taken.failure, detail: 'could not map memory for a vgetrandom state; the vDSO is tried again later' });
-      retryAt = now() + retryDelay;
-      retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
+      scheduleRetry();
       return undefined;
     }
     retryAt = undefined;
@@ -262,7 +285,8 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
         break;
       }
     }
-    const recovered = takeState();
+    // Native setup may not have happened yet (it was refused for now): do it first.
+    const recovered = vdso === undefined ? tryVdso() : takeState();
     if (recovered) backend = recovered;
   }
 

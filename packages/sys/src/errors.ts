@@ -8,6 +8,7 @@ export type SysErrorCode =
   | 'ERR_NATIVE_UNAVAILABLE'
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_THREAD_TERMINATING'
+  | 'ERR_NATIVE_BUSY'
   | string;
 
 /** A failed libc call (`code` = errno name) or a host that cannot make native calls. */

@@ -19,7 +19,12 @@ export type NativeFunction = ((...args: any[]) => any) & { readonly info?: unkno
 /** Whether native calls can work here, and if not, why. */
 export type NativeAvailability =
   | { readonly available: true }
-  | { readonly available: false; readonly code: 'ERR_UNSUPPORTED_PLATFORM' | 'ERR_NATIVE_UNAVAILABLE'; readonly reason: string };
+  | {
+      readonly available: false;
+      /** ERR_NATIVE_BUSY and ERR_THREAD_TERMINATING are for now only (a later call may succeed); the others are for good. */
+      readonly code: 'ERR_UNSUPPORTED_PLATFORM' | 'ERR_NATIVE_UNAVAILABLE' | 'ERR_NATIVE_BUSY' | 'ERR_THREAD_TERMINATING';
+      readonly reason: string;
+    };
 
 interface Loaded {
   readonly koffi: Koffi;
@@ -92,7 +97,8 @@ function load(): Loaded {
     });
     return loaded;
   } catch (cause) {
-    if (cause instanceof SysError && cause.code === 'ERR_THREAD_TERMINATING') throw cause;
+    // Not for good: a terminating worker, or a lock held too long by others. Nothing is cached.
+    if (cause instanceof SysError && (cause.code === 'ERR_THREAD_TERMINATING' || cause.code === 'ERR_NATIVE_BUSY')) throw cause;
     failure = new SysError(
       'ERR_NATIVE_UNAVAILABLE',
       'load',
@@ -112,7 +118,7 @@ export function nativeAvailability(): NativeAvailability {
     const sysError = error as SysError;
     return {
       available: false,
-      code: sysError.code as 'ERR_UNSUPPORTED_PLATFORM' | 'ERR_NATIVE_UNAVAILABLE',
+      code: sysError.code as 'ERR_UNSUPPORTED_PLATFORM' | 'ERR_NATIVE_UNAVAILABLE' | 'ERR_NATIVE_BUSY' | 'ERR_THREAD_TERMINATING',
       reason: sysError.message,
     };
   }

@@ -45,13 +45,14 @@ const block = sharedBlock();
 // Lock owner values are threadId + 1 (the main thread's threadId is 0).
 const me = threadId + 1;
 
-/** Takes the lock; false if it could not be had in WAIT_LIMIT_MS (or the process is exiting). */
-function acquire(owner: number): boolean {
+/** Takes the lock: 'taken', or why not ('exiting': the process is; 'busy': WAIT_LIMIT_MS passed). */
+function acquire(owner: number): 'taken' | 'exiting' | 'busy' {
   const deadline = Date.now() + WAIT_LIMIT_MS;
   for (;;) {
     const holder = Atomics.compareExchange(block, LOCK, 0, owner);
-    if (holder === 0) return true;
-    if (holder === HELD_FOR_EXIT || Date.now() > deadline) return false;
+    if (holder === 0) return 'taken';
+    if (holder === HELD_FOR_EXIT) return 'exiting';
+    if (Date.now() > deadline) return 'busy';
     Atomics.wait(block, LOCK, holder, 5);
   }
 }
@@ -77,11 +78,17 @@ function mark(id: number): number {
 /**
  * Runs `setup` (koffi work that creates JavaScript objects) so that terminate() cannot land
  * inside it. On the main thread it just runs.
- * @throws SysError ERR_THREAD_TERMINATING when this worker is being terminated (nothing ran).
+ * @throws SysError ERR_THREAD_TERMINATING when this worker is being terminated or the process
+ *   is exiting, ERR_NATIVE_BUSY when other threads' setups held the lock for WAIT_LIMIT_MS
+ *   (an overloaded machine: try again later). Nothing ran in either case.
  */
 export function withTerminationGuard<T>(setup: () => T): T {
   if (isMainThread) return setup();
-  if (!acquire(me)) throw new SysError('ERR_THREAD_TERMINATING', 'load', 'the process is exiting; native code is not loaded in this worker');
+  const taken = acquire(me);
+  if (taken === 'exiting') throw new SysError('ERR_THREAD_TERMINATING', 'load', 'the process is exiting; native code is not loaded in this worker');
+  if (taken === 'busy') {
+    throw new SysError('ERR_NATIVE_BUSY', 'load', `other threads held the native-setup lock for ${WAIT_LIMIT_MS / 1000} s (an overloaded machine?); nothing was loaded, try again later`);
+  }
   try {
     if (isMarked(threadId)) throw new SysError('ERR_THREAD_TERMINATING', 'load', 'this worker is being terminated; native code is not loaded');
     return setup();
@@ -100,7 +107,7 @@ function guardTerminate(): void {
   const original = prototype.terminate;
   const guarded: Terminate = function (this: Worker) {
     const target = this.threadId;
-    const locked = acquire(me);
+    const locked = acquire(me) === 'taken';
     const slot = locked && target >= 0 ? mark(target) : -1;
     let result: Promise<number>;
     try {

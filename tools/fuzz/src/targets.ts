@@ -12,7 +12,7 @@ import { type ElfCase, checkElf, elfArbitrary } from './targets/elf.js';
 import type { ProfileName } from '@vgetrandom/slab';
 import { type Call, checkFacade } from './targets/facade.js';
 import { type HostileCase, checkHostile, hostileArbitrary } from './targets/hostile-views.js';
-import { runPool } from './targets/pool.js';
+import { type PoolPlan, runPool } from './targets/pool.js';
 import { type InterleaveCase, checkInterleave, interleaveArbitrary } from './targets/interleave.js';
 import { type SlabCase, caseArbitrary, runSlabCase } from './targets/slab.js';
 import { type SourceMutantName, isSourceMutantName, loadSourceMutant } from './source-mutants.js';
@@ -134,7 +134,14 @@ export async function runNamedTarget(target: TargetName, options: TargetOptions)
       return runFacadeWorkers({ ...options, workers: options.workers ?? 4 });
     case 'pool': {
       requireHooks('pool', nativeHooks());
-      return runPool({ seed: options.seed, workers: options.runs ?? 2000, onProgress: options.onProgress, dryRun: options.dryRun, findingsDirectory: options.findingsDirectory });
+      return runPool({
+        seed: options.seed,
+        workers: options.runs ?? 2000,
+        ...(options.workers === undefined ? {} : { concurrency: options.workers }),
+        onProgress: options.onProgress,
+        dryRun: options.dryRun,
+        findingsDirectory: options.findingsDirectory,
+      });
     }
     default:
       throw new Error(`unknown target ${String(target)}`);
@@ -202,8 +209,9 @@ export async function replayInProcess(finding: Finding, options: { againstMutant
       case 'hostile-views':
         return checkHostile(options.againstMutant && finding.mutant ? facadeMutants[finding.mutant as FacadeMutantName] : undefined)(finding.input as HostileCase);
       case 'pool': {
-        const input = finding.input as { workers: number; seed: number };
-        const summary = await runPool({ seed: input.seed, workers: input.workers, dryRun: true });
+        const input = finding.input as { workers: number; seed: number; concurrency?: number; plan?: PoolPlan };
+        // Older findings lack the plan (drawn from the seed) and ran 8 workers at a time.
+        const summary = await runPool({ seed: input.seed, workers: input.workers, concurrency: input.concurrency ?? 8, ...(input.plan ? { plan: input.plan } : {}), dryRun: true });
         return summary.finding ? { ok: false as const, operations: 0, message: summary.finding.invariant } : { ok: true as const, operations: 0 };
       }
     }

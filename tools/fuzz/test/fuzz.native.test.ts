@@ -24,10 +24,17 @@ describe.skipIf(why !== undefined)(`native targets (skipped: ${why ?? 'not skipp
   }, 30_000);
 
   it('pool: 60 workers come and go with random terminations; nothing leaks', async () => {
-    const summary = await runNamedTarget('pool', { seed: 7, runs: 60, dryRun: true });
+    const summary = await runNamedTarget('pool', { seed: 7, runs: 60, workers: 8, dryRun: true });
     expect(summary.finding).toBeUndefined();
     expect(summary.runs).toBe(60);
   }, 60_000);
+
+  it('pool: 160 workers, 80 alive at once, grow the shared metadata past its first 64 slots; nothing leaks', async () => {
+    const summary = (await runNamedTarget('pool', { seed: 8, runs: 160, dryRun: true })) as Awaited<ReturnType<typeof runNamedTarget>> & { peakWorkers: number; slots: number };
+    expect(summary.finding?.invariant).toBeUndefined();
+    expect(summary.peakWorkers).toBe(80);
+    expect(summary.slots).toBeGreaterThan(64);
+  }, 180_000);
 });
 
 describe.skipIf(process.platform !== 'linux')('hostile-views (needs Linux)', () => {

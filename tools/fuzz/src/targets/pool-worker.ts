@@ -5,7 +5,10 @@ import { backendInfo, getrandom } from '@vgetrandom/getrandom';
 const bytes = new Uint8Array(16);
 getrandom(bytes);
 const info = backendInfo();
-parentPort!.postMessage({ pool: info.state?.pool ?? 'none', state: info.state?.address.toString() ?? '' });
+// 'native-busy': this worker's native setup waited too long for others' (a loaded machine);
+// it fell back for now, which is correct, and holds no state.
+const busy = info.fallbacks.some((fallback) => fallback.reason === 'native-busy');
+parentPort!.postMessage({ pool: info.state?.pool ?? 'none', state: info.state?.address.toString() ?? '', busy });
 if ((workerData as { mode: string }).mode === 'spin') {
   for (;;) getrandom(bytes);
 } else {

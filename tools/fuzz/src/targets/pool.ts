@@ -9,10 +9,17 @@ import type { Finding } from '../finding.js';
 import { writeFinding } from '../finding.js';
 import type { Progress, RunSummary } from '../runner.js';
 
+export type PoolPlan = ReadonlyArray<{ readonly mode: 'exit' | 'spin'; readonly delayMs: number }>;
+
+/** Workers alive at once by default: more than the shared metadata's first 64 slots, so it must grow. */
+export const DEFAULT_POOL_CONCURRENCY = 80;
+
 export interface PoolOptions {
   readonly seed: number;
   readonly workers: number;
   readonly concurrency?: number;
+  /** The order of exits and terminations; drawn from the seed when absent (a finding stores it). */
+  readonly plan?: PoolPlan;
   readonly onProgress?: (progress: Progress) => void;
   readonly dryRun?: boolean;
   readonly findingsDirectory?: string;
@@ -22,17 +29,20 @@ import { builtWorker } from '../built.js';
 
 const workerUrl = builtWorker('pool-worker.js');
 
-export async function runPool(options: PoolOptions): Promise<RunSummary> {
+/** `slots`: the most states held at once (each live worker holds one): past 64, the shared metadata grew. */
+export async function runPool(options: PoolOptions): Promise<RunSummary & { peakWorkers?: number; slots?: number; busyWorkers?: number }> {
   const started = performance.now();
-  const concurrency = options.concurrency ?? 8;
-  const [plan] = fc.sample(
-    fc.array(fc.record({ mode: fc.constantFrom<'exit' | 'spin'>('exit', 'spin'), delayMs: fc.integer({ min: 0, max: 3 }) }), { minLength: options.workers, maxLength: options.workers }),
-    { seed: options.seed, numRuns: 1 },
-  );
+  const concurrency = options.concurrency ?? DEFAULT_POOL_CONCURRENCY;
+  const plan: PoolPlan =
+    options.plan ??
+    fc.sample(
+      fc.array(fc.record({ mode: fc.constantFrom<'exit' | 'spin'>('exit', 'spin'), delayMs: fc.integer({ min: 0, max: 3 }) }), { minLength: options.workers, maxLength: options.workers }),
+      { seed: options.seed, numRuns: 1 },
+    )[0]!;
   getrandom(new Uint8Array(1));
   const pool = sharedStatePool();
   const fail = (invariant: string): RunSummary => {
-    const finding: Finding = { target: 'pool', seed: options.seed, invariant, input: { workers: options.workers, concurrency, seed: options.seed }, foundAt: new Date().toISOString() };
+    const finding: Finding = { target: 'pool', seed: options.seed, invariant, input: { workers: options.workers, concurrency, seed: options.seed, plan }, foundAt: new Date().toISOString() };
     const path = options.dryRun ? undefined : writeFinding(finding, options.findingsDirectory);
     const elapsedMs = performance.now() - started;
     return { target: 'pool', seed: options.seed, runs: done, operations: done, elapsedMs, operationsPerSecond: done / (elapsedMs / 1000), findings: 1, finding: { ...finding, ...(path ? { path } : {}) } };
@@ -43,19 +53,21 @@ export async function runPool(options: PoolOptions): Promise<RunSummary> {
   let done = 0;
   let alive = 0;
   let peak = 0;
+  let busy = 0;
   let problem: string | undefined;
   const runOne = async (index: number) => {
-    const { mode, delayMs } = plan![index]!;
+    const { mode, delayMs } = plan[index]!;
     const worker = new Worker(workerUrl, { workerData: { mode } });
     alive += 1;
     peak = Math.max(peak, alive);
-    const report = await new Promise<{ pool: string; state: string }>((resolve, reject) => {
+    const report = await new Promise<{ pool: string; state: string; busy: boolean }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
-    if (report.pool !== 'shared') problem ??= `worker ${index} used a ${report.pool} pool`;
-    if (live.has(report.state)) problem ??= `worker ${index} got state ${report.state}, held by live worker ${live.get(report.state)}`;
-    live.set(report.state, index);
+    if (report.busy) busy += 1;
+    else if (report.pool !== 'shared') problem ??= `worker ${index} used a ${report.pool} pool`;
+    if (!report.busy && live.has(report.state)) problem ??= `worker ${index} got state ${report.state}, held by live worker ${live.get(report.state)}`;
+    if (!report.busy) live.set(report.state, index);
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const exited = new Promise((resolve) => worker.once('exit', resolve));
     // Forget the state before the worker can give it back, so its successor may reuse it.
@@ -91,5 +103,5 @@ export async function runPool(options: PoolOptions): Promise<RunSummary> {
   const bound = pageSize() * (Math.ceil((peak + 1) / stats.statesPerPage) + 1);
   if (stats.mappedBytes > bound) return fail(`the pool maps ${stats.mappedBytes} bytes; peak concurrency ${peak} allows ${bound}`);
   const elapsedMs = performance.now() - started;
-  return { target: 'pool', seed: options.seed, runs: done, operations: done, elapsedMs, operationsPerSecond: done / (elapsedMs / 1000), findings: 0 };
+  return { target: 'pool', seed: options.seed, runs: done, operations: done, elapsedMs, operationsPerSecond: done / (elapsedMs / 1000), findings: 0, peakWorkers: peak, slots: stats.highWater, busyWorkers: busy };
 }
