@@ -74,11 +74,11 @@ const target = positionals[0] as TargetName | undefined;
 if (!target || !TARGETS.includes(target)) usage(target ? `unknown target '${target}'` : 'name a target');
 if (values.runs && values.time) usage('give --runs or --time, not both');
 const slabMutant = values.mutant !== undefined && target === 'slab' && isMutantName(values.mutant);
-const facadeMutant = values.mutant !== undefined && target === 'hostile-views' && isFacadeMutantName(values.mutant);
+const facadeMutant = values.mutant !== undefined && (target === 'hostile-views' || target === 'facade') && isFacadeMutantName(values.mutant);
 const sourceMutant = values.mutant !== undefined && isSourceMutantName(values.mutant) && sourceMutants[values.mutant].target === target;
 if (values.mutant && !slabMutant && !facadeMutant && !sourceMutant) {
   usage(
-    `--mutant '${values.mutant}' does not go with '${target}': slab takes ${Object.keys(mutants).join(', ')}; hostile-views takes ${Object.keys(facadeMutants).join(', ')}; planted bugs: ${Object.entries(
+    `--mutant '${values.mutant}' does not go with '${target}': slab takes ${Object.keys(mutants).join(', ')}; hostile-views and facade take ${Object.keys(facadeMutants).join(', ')}; planted bugs: ${Object.entries(
       sourceMutants,
     )
       .map(([name, mutant]) => `${name} (${mutant.target})`)

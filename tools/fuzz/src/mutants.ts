@@ -1,5 +1,6 @@
 // Deliberately broken allocators, for proving that the slab target finds real bugs.
 // Each reproduces a mistake a libc allocator for vgetrandom states could make.
+import * as realApi from '@vgetrandom/getrandom';
 import { SlabAllocator, type SlabOptions } from '@vgetrandom/slab';
 import { propertyReadingApi } from './targets/hostile-views.js';
 
@@ -36,10 +37,22 @@ export const mutants = {
 
 export type MutantName = keyof typeof mutants;
 
-/** Deliberately broken façades, for proving that the hostile-views target finds real bugs. */
+/** Deliberately broken façades, for proving that the hostile-views and facade targets find real bugs. */
 export const facadeMutants = {
   /** The 0.1.0 façade: reads a view's extent from properties user code can redefine. */
-  'reads-view-properties': propertyReadingApi,
+  'reads-view-properties': { ...realApi, ...propertyReadingApi },
+  /** The 0.1.0 randomInt: 32 random bits modulo the range (biased, and never above 2^32). */
+  'modulo-randomInt': {
+    ...realApi,
+    randomInt(...args: unknown[]): unknown {
+      const [min, max] = args as [number, number];
+      // Validation (and callbacks) as the real one: only the draw is wrong.
+      if (args.length !== 2 || !Number.isSafeInteger(min) || !Number.isSafeInteger(max) || !(min < max) || max - min >= 2 ** 48) return (realApi.randomInt as (...all: unknown[]) => unknown)(...args);
+      const word = new Uint32Array(1);
+      realApi.getrandom(word);
+      return min + (word[0]! % (max - min));
+    },
+  },
 } as const;
 
 export type FacadeMutantName = keyof typeof facadeMutants;

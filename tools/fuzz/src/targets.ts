@@ -149,13 +149,13 @@ export async function runNamedTarget(target: TargetName, options: TargetOptions)
 }
 
 /** Several workers fuzz the facade at once; their 16-byte outputs must never repeat. */
-export async function runFacadeWorkers(options: TargetOptions & { workers: number }): Promise<RunSummary> {
+export async function runFacadeWorkers(options: TargetOptions & { workers: number }): Promise<RunSummary & { judged?: string[] }> {
   const started = performance.now();
   const perWorkerRuns = options.runs === undefined ? undefined : Math.max(1, Math.ceil(options.runs / options.workers));
   const results = await Promise.all(
     Array.from({ length: options.workers }, (_, index) => {
-      const worker = new Worker(builtWorker('facade-worker.js'), { workerData: { seed: options.seed + index, runs: perWorkerRuns, timeMs: options.timeMs } });
-      return new Promise<{ summary: RunSummary; outputs: string[] }>((resolve, reject) => {
+      const worker = new Worker(builtWorker('facade-worker.js'), { workerData: { seed: options.seed + index, runs: perWorkerRuns, timeMs: options.timeMs, mutant: options.facadeMutant } });
+      return new Promise<{ summary: RunSummary; outputs: string[]; distributions: { judged: string[]; failed: string[] } }>((resolve, reject) => {
         worker.once('message', resolve);
         worker.once('error', reject);
       });
@@ -172,9 +172,18 @@ export async function runFacadeWorkers(options: TargetOptions & { workers: numbe
     if (seen.has(output)) repeated ??= output;
     seen.add(output);
   }
+  // A distribution that fails its test: the input is the run itself (replayed by running it
+  // again: a real bias fails again, a correct generator passes but for one time in 10^8).
+  const skewed = results.flatMap((result) => result.distributions.failed);
+  const judged = results.flatMap((result) => result.distributions.judged);
+  const runInput = { run: { seed: options.seed, workers: options.workers, runsPerWorker: results.map((result) => result.summary.runs) } };
   const finding: Finding | undefined =
-    failed ?? (repeated ? { target: 'facade', seed: options.seed, invariant: `the 16-byte output ${repeated} appeared in two workers`, input: [], foundAt: new Date().toISOString() } : undefined);
-  if (!finding) return { ...base, findings: 0 };
+    failed ??
+    (repeated ? { target: 'facade', seed: options.seed, invariant: `the 16-byte output ${repeated} appeared in two workers`, input: [], foundAt: new Date().toISOString() } : undefined) ??
+    (skewed.length > 0
+      ? { target: 'facade', seed: options.seed, invariant: `distribution: ${skewed[0]}`, input: runInput, foundAt: new Date().toISOString(), ...(options.facadeMutant ? { mutant: options.facadeMutant } : {}) }
+      : undefined);
+  if (!finding) return { ...base, findings: 0, judged };
   const path = options.dryRun ? undefined : writeFinding(finding, options.findingsDirectory);
   return { ...base, findings: 1, finding: { ...finding, ...(path ? { path } : {}) } };
 }
@@ -202,8 +211,18 @@ export async function replayInProcess(finding: Finding, options: { againstMutant
       }
       case 'elf':
         return checkElf(await vdsoImplementation(options.againstMutant ? finding.mutant : undefined))(finding.input as ElfCase);
-      case 'facade':
-        return checkFacade(new Set())(finding.input as Call[]);
+      case 'facade': {
+        const input = finding.input as Call[] | { run: { seed: number; workers: number; runsPerWorker: number[] } };
+        if (Array.isArray(input)) return checkFacade(new Set(), undefined, options.againstMutant && finding.mutant ? facadeMutants[finding.mutant as FacadeMutantName] : undefined)(input);
+        const again = await runFacadeWorkers({
+          seed: input.run.seed,
+          workers: input.run.workers,
+          runs: input.run.runsPerWorker.reduce((total, runs) => total + runs, 0),
+          dryRun: true,
+          ...(options.againstMutant && finding.mutant ? { facadeMutant: finding.mutant as FacadeMutantName } : {}),
+        });
+        return again.finding ? { ok: false as const, operations: again.operations, message: again.finding.invariant } : { ok: true as const, operations: again.operations };
+      }
       case 'interleave':
         return checkInterleave(await slabImplementation(options.againstMutant ? finding.mutant : undefined))(finding.input as InterleaveCase);
       case 'hostile-views':

@@ -17,11 +17,19 @@ describe.skipIf(why !== undefined)(`native targets (skipped: ${why ?? 'not skipp
     expect(summary.runs).toBe(400);
   }, 90_000);
 
-  it('facade: 2 workers at once, no crash, parity with node:crypto, no repeated output', async () => {
-    const summary = await runNamedTarget('facade', { seed: 7, runs: 4000, workers: 2, dryRun: true });
-    expect(summary.finding).toBeUndefined();
-    expect(summary.runs).toBe(4000);
-  }, 30_000);
+  it('facade: 2 workers at once, no crash, parity with node:crypto, no repeated output, every output path judged', async () => {
+    const summary = (await runNamedTarget('facade', { seed: 7, runs: 16_000, workers: 2, dryRun: true })) as Awaited<ReturnType<typeof runNamedTarget>> & { judged: string[] };
+    expect(summary.finding?.invariant).toBeUndefined();
+    expect(summary.runs).toBe(16_000);
+    for (const path of ['byte frequencies', 'bit balance of .* 16-byte getrandom outputs', 'bit balance of .* UUIDs', 'randomInt\\(0, 6\\)', 'randomInt\\(0, 3221225472\\)', 'randomInt\\(0, 281474976710655\\)']) {
+      expect(summary.judged.some((name) => new RegExp(path).test(name)), `${path} was not judged`).toBe(true);
+    }
+  }, 60_000);
+
+  it('facade: catches the 0.1.0 randomInt (32 bits modulo the range) by its distribution', async () => {
+    const summary = await runNamedTarget('facade', { seed: 7, runs: 16_000, workers: 2, dryRun: true, facadeMutant: 'modulo-randomInt' });
+    expect(summary.finding?.invariant).toMatch(/^distribution: randomInt/);
+  }, 60_000);
 
   it('pool: 60 workers come and go with random terminations; nothing leaks', async () => {
     const summary = await runNamedTarget('pool', { seed: 7, runs: 60, workers: 8, dryRun: true });

@@ -1,10 +1,15 @@
 // The facade target: random sequences of API calls with random, often invalid, arguments.
 // Checks: never a crash or an untyped error; bytes outside the views untouched; the same
-// validation outcome as node:crypto for the same input; no repeated 16-byte output.
+// validation outcome as node:crypto for the same input; no repeated 16-byte output. Every
+// output of a well-formed call is also kept as a sample, and at the end of a run each
+// output path's distribution is judged (byte frequencies, bit balance of 16-byte outputs
+// and of UUIDs, randomInt over fixed ranges), as the package's own distribution tests do.
 import crypto from 'node:crypto';
 import fc from 'fast-check';
 import * as ours from '@vgetrandom/getrandom';
+import { bitBalance, uniformIntegers } from '@vgetrandom/getrandom/testing';
 import type { Check } from '../runner.js';
+import { type HostileCase, checkHostile, hostileArbitrary } from './hostile-views.js';
 
 const VIEW_KINDS = ['Uint8Array', 'Int8Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'BigUint64Array', 'Float32Array', 'Float64Array', 'DataView', 'Buffer', 'ArrayBuffer'] as const;
 type ViewKind = (typeof VIEW_KINDS)[number];
@@ -18,7 +23,9 @@ export type Call =
   | { readonly fn: 'randomBytes'; readonly args: readonly unknown[] }
   | { readonly fn: 'randomInt'; readonly args: readonly unknown[] }
   | { readonly fn: 'randomUUID'; readonly args: readonly unknown[] }
-  | { readonly fn: 'getRandomValues'; readonly buffer: BufferSpec };
+  | { readonly fn: 'getRandomValues'; readonly buffer: BufferSpec }
+  /** A buffer that lies (the hostile-views target's cases), inside a sequence of ordinary calls. */
+  | { readonly fn: 'hostile'; readonly hostile: HostileCase };
 
 const GUARD = 0xa5;
 const oddValue = fc.oneof(
@@ -51,7 +58,93 @@ export const callArbitrary: fc.Arbitrary<Call> = fc.oneof(
   { arbitrary: fc.record({ fn: fc.constant('getRandomValues' as const), buffer: bufferSpec }), weight: 3 },
 );
 
-export const facadeArbitrary = fc.array(callArbitrary, { minLength: 1, maxLength: 40 });
+/**
+ * Ranges whose randomInt outputs are judged: small and large, with and without a power of
+ * two, and two where drawing 32 bits modulo the range is far from uniform (3·2^30, and
+ * anything past 2^32).
+ */
+export const JUDGED_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [0, 6],
+  [-500, 500],
+  [0, 3 * 2 ** 30],
+  [0, 2 ** 48 - 1],
+  [-(2 ** 47), 2 ** 47 - 1],
+];
+
+const wellFormedCall: fc.Arbitrary<Call> = fc.oneof(
+  fc.constantFrom(...JUDGED_RANGES).map((range): Call => ({ fn: 'randomInt', args: [...range] })),
+  fc.constant<Call>({ fn: 'randomUUID', args: [] }),
+  fc.integer({ min: 1, max: 64 }).map((size): Call => ({ fn: 'randomBytes', args: [size] })),
+);
+
+const hostileCall: fc.Arbitrary<Call> = hostileArbitrary.map((hostile): Call => ({ fn: 'hostile', hostile }));
+
+export const facadeArbitrary = fc.array(fc.oneof({ arbitrary: callArbitrary, weight: 12 }, { arbitrary: wellFormedCall, weight: 4 }, { arbitrary: hostileCall, weight: 1 }), { minLength: 1, maxLength: 40 });
+
+/** Outputs of well-formed calls, for the distribution checks at the end of a run. */
+export class Samples {
+  /** Every byte of every successful fill (getrandom, randomFillSync, getRandomValues, randomBytes), up to a cap. */
+  readonly bytes = new Uint8Array(1 << 21);
+  byteCount = 0;
+  readonly sixteen: Uint8Array[] = [];
+  readonly uuids: Uint8Array[] = [];
+  readonly integers = new Map<string, number[]>();
+
+  addBytes(bytes: Uint8Array): void {
+    const room = Math.min(bytes.length, this.bytes.length - this.byteCount);
+    this.bytes.set(bytes.subarray(0, room), this.byteCount);
+    this.byteCount += room;
+  }
+
+  addInteger(min: number, max: number, value: number): void {
+    const key = `${min},${max}`;
+    const list = this.integers.get(key);
+    if (list) list.push(value);
+    else this.integers.set(key, [value]);
+  }
+
+  /** Plain data, to send from a worker. */
+  toJSON(): SampleData {
+    return { bytes: this.bytes.slice(0, this.byteCount), sixteen: this.sixteen, uuids: this.uuids, integers: [...this.integers] };
+  }
+}
+
+export interface SampleData {
+  readonly bytes: Uint8Array;
+  readonly sixteen: readonly Uint8Array[];
+  readonly uuids: readonly Uint8Array[];
+  readonly integers: ReadonlyArray<readonly [string, readonly number[]]>;
+}
+
+/**
+ * The distribution checks over a run's samples, each at the package's ALPHA (1e-8); only
+ * groups with enough samples for the test to have power are judged. Returns what failed.
+ */
+export function judgeDistributions(data: SampleData): { judged: string[]; failed: string[] } {
+  const judged: string[] = [];
+  const failed: string[] = [];
+  const judge = (name: string, verdict: { passed: boolean; detail: string }) => {
+    judged.push(name);
+    if (!verdict.passed) failed.push(`${name}: ${verdict.detail}`);
+  };
+  if (data.bytes.length >= 256 * 20) judge(`byte frequencies of ${data.bytes.length} filled bytes`, uniformIntegers(data.bytes, 0, 256, 256));
+  if (data.sixteen.length >= 200) judge(`bit balance of ${data.sixteen.length} 16-byte getrandom outputs`, bitBalance([...data.sixteen]));
+  if (data.uuids.length >= 200) {
+    const wrong = data.uuids.find((uuid) => uuid[6]! >> 4 !== 4 || uuid[8]! >> 6 !== 2);
+    if (wrong) {
+      judged.push('UUID version and variant');
+      failed.push(`UUID version and variant: ${Buffer.from(wrong).toString('hex')} is not version 4, variant 10`);
+    }
+    judge(`bit balance of ${data.uuids.length} UUIDs (version and variant bits excluded)`, bitBalance([...data.uuids], [[6, 0xf0], [8, 0xc0]]));
+  }
+  for (const [key, values] of data.integers) {
+    const [min, max] = key.split(',').map(Number) as [number, number];
+    const buckets = Math.min(max - min, 32);
+    if (values.length < buckets * 20) continue;
+    judge(`randomInt(${min}, ${max}) over ${values.length} draws`, uniformIntegers(values, min, max, buckets));
+  }
+  return { judged, failed };
+}
 
 interface Built {
   readonly argument: unknown;
@@ -89,6 +182,8 @@ function invoke(api: Record<string, (...args: unknown[]) => unknown>, call: Call
       case 'getRandomValues':
         api['getRandomValues']!(built!.argument);
         break;
+      case 'hostile':
+        throw new Error('hostile cases are checked by checkHostile()');
       default:
         api[call.fn]!(...call.args);
     }
@@ -98,21 +193,60 @@ function invoke(api: Record<string, (...args: unknown[]) => unknown>, call: Call
   }
 }
 
+/** invoke(), keeping the outputs of successful calls as samples. */
+function invokeKeeping(api: Record<string, (...args: unknown[]) => unknown>, call: Call, built: Built | undefined, samples: Samples | undefined): Outcome & { error?: unknown } {
+  if (!samples) return invoke(api, call, built);
+  try {
+    if (call.fn === 'randomInt' && call.args.length === 2 && JUDGED_RANGES.some(([min, max]) => min === call.args[0] && max === call.args[1])) {
+      const [min, max] = call.args as [number, number];
+      samples.addInteger(min, max, api['randomInt']!(min, max) as number);
+      return { ok: true };
+    }
+    if (call.fn === 'randomUUID' && call.args.length === 0) {
+      samples.uuids.push(Buffer.from((api['randomUUID']!() as string).replaceAll('-', ''), 'hex'));
+      return { ok: true };
+    }
+    if (call.fn === 'randomBytes' && call.args.length === 1 && typeof call.args[0] === 'number' && Number.isInteger(call.args[0]) && call.args[0] > 0 && call.args[0] <= 64) {
+      samples.addBytes(api['randomBytes']!(call.args[0]) as Uint8Array);
+      return { ok: true };
+    }
+  } catch (error) {
+    return { ok: false, name: (error as Error)?.name, code: (error as { code?: unknown })?.code, error };
+  }
+  const outcome = invoke(api, call, built);
+  if (outcome.ok && built?.outer && built.start !== undefined && built.end !== undefined && built.end > built.start && call.fn !== 'randomFillSync') {
+    // randomFillSync's offset and size arguments may leave part of the view untouched.
+    samples.addBytes(built.outer.subarray(built.start, built.end));
+  }
+  return outcome;
+}
+
 function isTyped(error: unknown): boolean {
   if (error instanceof DOMException) return true;
   if (error instanceof ours.GetrandomError) return typeof error.code === 'string';
   return (error instanceof TypeError || error instanceof RangeError) && typeof (error as { code?: unknown }).code === 'string';
 }
 
-/** Checks one sequence; `outputs` collects every 16-byte getrandom output (hex). */
-export function checkFacade(outputs: Set<string>): Check<readonly Call[]> {
+/**
+ * Checks one sequence; `outputs` collects every 16-byte getrandom output (hex), `samples`
+ * (when given) the outputs of well-formed calls. `api` is the package by default, or a
+ * deliberately broken façade (mutants.ts) to prove the checks catch it.
+ */
+export function checkFacade(outputs: Set<string>, samples?: Samples, api: object = ours): Check<readonly Call[]> {
+  const target = api as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const hostile = checkHostile(api as Parameters<typeof checkHostile>[0]);
   return (calls) => {
     let operations = 0;
     for (const [index, call] of calls.entries()) {
       operations += 1;
+      if (call.fn === 'hostile') {
+        const outcome = hostile(call.hostile);
+        if (!outcome.ok) return { ok: false, operations, message: `call ${index} (a lying buffer): ${outcome.message}` };
+        continue;
+      }
       const spec = 'buffer' in call ? call.buffer : undefined;
       const mine = spec ? build(spec) : undefined;
-      const outcome = invoke(ours as unknown as Record<string, (...args: unknown[]) => unknown>, call, mine);
+      const outcome = invokeKeeping(target, call, mine, samples);
       if (!outcome.ok && !isTyped(outcome.error)) {
         return { ok: false, operations, message: `call ${index} (${call.fn}) threw an untyped ${String(outcome.name)}: ${String((outcome.error as Error)?.message)}` };
       }
@@ -129,9 +263,11 @@ export function checkFacade(outputs: Set<string>): Check<readonly Call[]> {
           return { ok: false, operations, message: `call ${index} (${call.fn}) gave ${describe(outcome)}; node:crypto gave ${describe(theirs)}` };
         }
       } else if (outcome.ok && spec?.kind === 'Uint8Array' && spec.elements === 16) {
-        const hex = Buffer.from(mine!.outer!.subarray(mine!.start, mine!.end)).toString('hex');
+        const bytes = mine!.outer!.subarray(mine!.start, mine!.end);
+        const hex = Buffer.from(bytes).toString('hex');
         if (outputs.has(hex)) return { ok: false, operations, message: `call ${index}: the 16-byte output ${hex} appeared twice` };
         outputs.add(hex);
+        samples?.sixteen.push(bytes.slice());
       }
     }
     return { ok: true, operations };
