@@ -24,7 +24,8 @@ const table: Readonly<Record<string, GetrandomSymbol>> = {
 
 /** The vDSO getrandom symbol for `arch` (a `process.arch` value), or undefined where there is none. */
 export function getrandomSymbolFor(arch: string = process.arch): GetrandomSymbol | undefined {
-  return table[arch];
+  // Own entries only: 'constructor' or 'toString' must not find Object.prototype's.
+  return Object.hasOwn(table, arch) ? table[arch] : undefined;
 }
 
 /** Every architecture in the table, for documentation and the demo. */

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// npm run mutate [-- vdso params slab]: StrykerJS over the pure cores, one after another,
+// with each core's unit tests (vitest.mutate.config.ts), then one line a core: the score
+// (killed and timed out over all mutants, as Stryker counts it) and the survivors to read in
+// packages/<core>/reports/mutation/mutation.json. Runs are incremental: a second run only
+// re-tests mutants whose code or tests changed. Too slow for npm test (about 20 minutes
+// for vdso on 2 cores); the last full result is in tools/fuzz/README.md.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const cores = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['vdso', 'params', 'slab'];
+const root = join(import.meta.dirname, '..');
+const lines = [];
+for (const core of cores) {
+  const directory = join(root, 'packages', core);
+  if (!existsSync(join(directory, 'stryker.config.json'))) {
+    process.stderr.write(`error: packages/${core} has no stryker.config.json (cores: vdso, params, slab)\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`\n== mutating packages/${core}\n`);
+  const run = spawnSync('npx', ['stryker', 'run', '--reporters', 'progress,json,clear-text'], { cwd: directory, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (run.status !== 0) {
+    process.stderr.write(`stryker failed in packages/${core} (exit ${run.status})\n`);
+    process.exit(1);
+  }
+  const report = JSON.parse(readFileSync(join(directory, 'reports', 'mutation', 'mutation.json'), 'utf8'));
+  const counts = {};
+  for (const file of Object.values(report.files)) for (const mutant of file.mutants) counts[mutant.status] = (counts[mutant.status] ?? 0) + 1;
+  const detected = (counts.Killed ?? 0) + (counts.Timeout ?? 0);
+  const valid = detected + (counts.Survived ?? 0) + (counts.NoCoverage ?? 0);
+  lines.push(`${core}: ${((100 * detected) / valid).toFixed(2)}% (${detected} of ${valid} killed; ${counts.Survived ?? 0} survived, ${counts.NoCoverage ?? 0} not covered)`);
+}
+process.stdout.write(`\nmutation score\n${lines.map((line) => `  ${line}`).join('\n')}\n`);
