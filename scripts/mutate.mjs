@@ -6,7 +6,7 @@
 // re-tests mutants whose code or tests changed. Too slow for npm test (about 20 minutes
 // for vdso on 2 cores); the last full result is in tools/fuzz/README.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const cores = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['vdso', 'params', 'slab'];
@@ -19,9 +19,13 @@ for (const core of cores) {
     process.exit(2);
   }
   process.stderr.write(`\n== mutating packages/${core}\n`);
-  const run = spawnSync('npx', ['stryker', 'run', '--reporters', 'progress,json,clear-text'], { cwd: directory, stdio: ['ignore', 'ignore', 'inherit'] });
+  // Stryker's report of every surviving mutant goes to a log beside the JSON report.
+  mkdirSync(join(directory, 'reports'), { recursive: true });
+  const log = openSync(join(directory, 'reports', 'stryker.log'), 'w');
+  const run = spawnSync('npx', ['stryker', 'run', '--reporters', 'progress,json,clear-text'], { cwd: directory, stdio: ['ignore', log, 'inherit'] });
+  closeSync(log);
   if (run.status !== 0) {
-    process.stderr.write(`stryker failed in packages/${core} (exit ${run.status})\n`);
+    process.stderr.write(`stryker failed in packages/${core} (exit ${run.status}); see packages/${core}/reports/stryker.log\n`);
     process.exit(1);
   }
   const report = JSON.parse(readFileSync(join(directory, 'reports', 'mutation', 'mutation.json'), 'utf8'));

@@ -369,3 +369,18 @@ describe('native setup that cannot be had just now', () => {
     expect(engine.info().retry).toBeUndefined();
   });
 });
+
+describe('discovery that answers "not now"', () => {
+  it.each([
+    ['native-busy', { at: 1050 }],
+    ['thread-terminating', undefined],
+  ] as const)('%s: falls back for now%s', (reason, retry) => {
+    let clock = 1000;
+    const engine = createEngine(environment({ now: () => clock, discoverParams: unsupported(reason) }));
+    engine.fill(new Uint8Array(8), 8, 0);
+    expect(engine.info()).toMatchObject({ backend: 'syscall', fallbacks: [{ backend: 'vdso', reason }] });
+    if (retry) expect(engine.info().retry).toMatchObject(retry);
+    else expect(engine.info().retry).toBeUndefined();
+    clock = 2000;
+  });
+});

@@ -231,6 +231,8 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
         throw error;
       }
       if (!discovery.supported) {
+        if (discovery.reason === 'native-busy') return refusedForNow('ERR_NATIVE_BUSY', discovery.detail);
+        if (discovery.reason === 'thread-terminating') return refusedForNow('ERR_THREAD_TERMINATING', discovery.detail);
         fallbacks.push({ backend: 'vdso', reason: discovery.reason, detail: discovery.detail });
         return undefined;
       }

@@ -1,6 +1,6 @@
 // Every outcome of discovery, reached through a fake vDSO: no kernel needed.
 import { describe, expect, it } from 'vitest';
-import { type Address } from '@vgetrandom/sys';
+import { type Address, SysError } from '@vgetrandom/sys';
 import { type DiscoveryEnvironment, type VgetrandomFunction, discoverParams } from './discover.js';
 
 const FAKE_ADDRESS = 0x7000_1000n as Address;
@@ -56,6 +56,12 @@ describe('discoverParams with a fake vDSO', () => {
     ['query-failed', { bind: () => fakeVgetrandom([], -22).fn }],
     ['invalid-params', { bind: () => fakeVgetrandom([0, 3, 0x28]).fn }],
     ['invalid-params', { bind: () => fakeVgetrandom([8192, 3, 0x28]).fn }],
+    // Refusals for now, not for good (found by the pool fuzz target with 80 workers at once):
+    // other workers held the native-setup lock too long, or this worker is being terminated.
+    ['native-busy', { locate: () => { throw new SysError('ERR_NATIVE_BUSY', 'load', 'other threads held the native-setup lock'); } }],
+    ['native-busy', { locate: () => ({ resolve: () => { throw new SysError('ERR_NATIVE_BUSY', 'load', 'other threads held the native-setup lock'); } }) }],
+    ['native-busy', { bind: () => { throw new SysError('ERR_NATIVE_BUSY', 'load', 'other threads held the native-setup lock'); } }],
+    ['thread-terminating', { bind: () => { throw new SysError('ERR_THREAD_TERMINATING', 'load', 'this worker is being terminated'); } }],
   ] as Array<[string, Partial<DiscoveryEnvironment>]>)('reports %s', (reason, overrides) => {
     const outcome = discoverParams(environment(overrides));
     expect(outcome).toMatchObject({ supported: false, reason });

@@ -3,6 +3,7 @@
 // outcome with a reason, never an exception: callers fall back to the syscall.
 import {
   type Address,
+  SysError,
   decodeFunction,
   errnoName,
   errnoValue,
@@ -41,7 +42,11 @@ export type UnsupportedReason =
   | 'no-symbol'
   | 'enosys'
   | 'query-failed'
-  | 'invalid-params';
+  | 'invalid-params'
+  /** For now only: other threads held the native-setup lock too long (an overloaded machine). Ask again later. */
+  | 'native-busy'
+  /** For now only: this worker is being terminated. */
+  | 'thread-terminating';
 
 /** The outcome of discovery on a host that cannot use vDSO getrandom. */
 export interface ParamsUnsupported {
@@ -110,13 +115,37 @@ let cached: ParamsDiscovery | undefined;
  */
 export function discoverParams(environment?: Partial<DiscoveryEnvironment>): ParamsDiscovery {
   if (environment === undefined) {
-    cached ??= discover(liveEnvironment);
-    return cached;
+    if (cached) return cached;
+    const outcome = discover(liveEnvironment);
+    // A refusal for now is not the host's answer: the next call asks again.
+    if (outcome.supported || !isForNow(outcome.reason)) cached = outcome;
+    return outcome;
   }
   return discover({ ...liveEnvironment, ...environment });
 }
 
+function isForNow(reason: UnsupportedReason): boolean {
+  return reason === 'native-busy' || reason === 'thread-terminating';
+}
+
 function discover(environment: DiscoveryEnvironment): ParamsDiscovery {
+  try {
+    return discoverOnce(environment);
+  } catch (error) {
+    // Native setup refused for now (see @vgetrandom/sys's termination guard); anything
+    // else is a bug and propagates.
+    if (error instanceof SysError && error.code === 'ERR_NATIVE_BUSY') return unsupported('native-busy', error.message);
+    if (error instanceof SysError && error.code === 'ERR_THREAD_TERMINATING') return unsupported('thread-terminating', error.message);
+    throw error;
+  }
+}
+
+/** Rethrows what the native side refused for now, so discover() can say so. */
+function refusedForNow(error: unknown): void {
+  if (error instanceof SysError && (error.code === 'ERR_NATIVE_BUSY' || error.code === 'ERR_THREAD_TERMINATING')) throw error;
+}
+
+function discoverOnce(environment: DiscoveryEnvironment): ParamsDiscovery {
   const symbol = getrandomSymbolFor(environment.arch);
   if (symbol === undefined) {
     return unsupported('unsupported-arch', `no vDSO getrandom is defined for ${environment.arch}; use the syscall`);
@@ -134,6 +163,7 @@ function discover(environment: DiscoveryEnvironment): ParamsDiscovery {
   try {
     resolver = environment.locate();
   } catch (error) {
+    refusedForNow(error);
     return unsupported('no-vdso', `the vDSO could not be read: ${(error as Error).message}`);
   }
   if (resolver === undefined) return unsupported('no-vdso', 'this process has no vDSO (AT_SYSINFO_EHDR is 0)');
@@ -142,6 +172,7 @@ function discover(environment: DiscoveryEnvironment): ParamsDiscovery {
   try {
     address = resolver.resolve(symbol.name, symbol.version);
   } catch (error) {
+    refusedForNow(error);
     return unsupported('no-symbol', `the vDSO's symbol tables are unreadable: ${(error as Error).message}`);
   }
   if (address === undefined) {

@@ -8,7 +8,7 @@ const info = backendInfo();
 // 'native-busy': this worker's native setup waited too long for others' (a loaded machine);
 // it fell back for now, which is correct, and holds no state.
 const busy = info.fallbacks.some((fallback) => fallback.reason === 'native-busy');
-parentPort!.postMessage({ pool: info.state?.pool ?? 'none', state: info.state?.address.toString() ?? '', busy });
+parentPort!.postMessage({ pool: info.state?.pool ?? 'none', state: info.state?.address.toString() ?? '', busy, why: info.fallbacks.map((fallback) => `${fallback.backend}: ${fallback.reason} (${fallback.detail})`).join('; ') });
 if ((workerData as { mode: string }).mode === 'spin') {
   for (;;) getrandom(bytes);
 } else {

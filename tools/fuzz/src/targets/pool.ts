@@ -60,12 +60,12 @@ export async function runPool(options: PoolOptions): Promise<RunSummary & { peak
     const worker = new Worker(workerUrl, { workerData: { mode } });
     alive += 1;
     peak = Math.max(peak, alive);
-    const report = await new Promise<{ pool: string; state: string; busy: boolean }>((resolve, reject) => {
+    const report = await new Promise<{ pool: string; state: string; busy: boolean; why: string }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
     if (report.busy) busy += 1;
-    else if (report.pool !== 'shared') problem ??= `worker ${index} used a ${report.pool} pool`;
+    else if (report.pool !== 'shared') problem ??= `worker ${index} used a ${report.pool} pool${report.why ? ` (${report.why})` : ''}`;
     if (!report.busy && live.has(report.state)) problem ??= `worker ${index} got state ${report.state}, held by live worker ${live.get(report.state)}`;
     if (!report.busy) live.set(report.state, index);
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
