@@ -2,9 +2,8 @@
 // npm run mutate [-- vdso params slab]: StrykerJS over the pure cores, one after another,
 // with each core's unit tests (vitest.mutate.config.ts), then one line a core: the score
 // (killed and timed out over all mutants, as Stryker counts it) and the survivors to read in
-// packages/<core>/reports/mutation/mutation.json. Runs are incremental: a second run only
-// re-tests mutants whose code or tests changed. Too slow for npm test (about 20 minutes
-// for vdso on 2 cores); the last full result is in tools/fuzz/README.md.
+// packages/<core>/reports/mutation/mutation.json. Too slow for npm test (about 20 minutes
+// for vdso on 2 cores); the last result is in tools/fuzz/README.md.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

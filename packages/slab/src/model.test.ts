@@ -240,7 +240,8 @@ describe('model-based: the allocator agrees with a set of held states', () => {
           expect(source.liveMappings()).toEqual([]);
         }
       }),
-      { numRuns: 400 },
+      // Mutation testing (npm run mutate) runs this for every mutant: fewer cases there.
+      { numRuns: Number(process.env.VGETRANDOM_MODEL_RUNS ?? 400) },
     );
     // CPU-bound: seconds alone, longer when the whole suite shares two cores.
   }, 180_000);
