@@ -257,3 +257,42 @@ describe('the byte reader', () => {
     expect(new ByteReader(bytes, true, 8).cString(0, 4, 'a name')).toBe('été');
   });
 });
+
+describe('what info and the symbol filters say', () => {
+  it.each([
+    [3, 'i386'],
+    [20, 'powerpc'],
+    [21, 'powerpc64'],
+    [22, 's390'],
+    [40, 'arm'],
+    [62, 'x86_64'],
+    [183, 'aarch64'],
+    [243, 'riscv'],
+    [258, 'loongarch'],
+    [99, 'unknown (99)'],
+  ])('e_machine %i is %s', (machine, name) => {
+    // A 64-bit s390 image carries 8-byte DT_HASH entries (the parser's default for it).
+    expect(parseVdso(buildSyntheticVdso({ machine, symbols, hashEntrySize: machine === 22 ? 8 : 4 }).bytes).info).toMatchObject({ machine, machineName: name });
+  });
+
+  // st_info = bind << 4 | type: every pair of the types and bindings the ELF gABI defines
+  // (and two it reserves), patched into one symbol. Only FUNC/NOTYPE with GLOBAL/WEAK count.
+  it.each([0, 1, 2, 3, 4, 5, 6, 10].flatMap((type) => [0, 1, 2, 10].map((bind) => [type, bind] as const)))('st_info type %i, bind %i', (type, bind) => {
+    const { bytes, view, at } = image({ hash: 'gnu', versions: [] });
+    const parsed = parseVdso(bytes);
+    const target = parsed.lookup('time')!;
+    view.setUint8(at(DT_SYMTAB) + target.index * 24 + 4, (bind << 4) | type);
+    const exported = (type === 0 || type === 2) && (bind === 1 || bind === 2);
+    const again = parseVdso(bytes);
+    expect(again.lookup('time') !== undefined, 'lookup').toBe(exported);
+    expect(again.symbols().some((symbol) => symbol.name === 'time'), 'symbols()').toBe(exported);
+    if (exported) expect(again.lookup('time')).toMatchObject({ type: type === 2 ? 'func' : 'notype', bind: bind === 1 ? 'global' : 'weak' });
+  });
+
+  it('reports the size of each symbol as stored (st_size), in both classes', () => {
+    for (const elfClass of [32, 64] as const) {
+      const parsed = parseVdso(buildSyntheticVdso({ elfClass, symbols }).bytes);
+      expect(parsed.symbols().map((symbol) => symbol.size)).toEqual([16n, 16n, 16n]);
+    }
+  });
+});
