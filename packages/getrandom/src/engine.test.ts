@@ -375,12 +375,10 @@ describe('discovery that answers "not now"', () => {
     ['native-busy', { at: 1050 }],
     ['thread-terminating', undefined],
   ] as const)('%s: falls back for now%s', (reason, retry) => {
-    let clock = 1000;
-    const engine = createEngine(environment({ now: () => clock, discoverParams: unsupported(reason) }));
+    const engine = createEngine(environment({ now: () => 1000, discoverParams: unsupported(reason) }));
     engine.fill(new Uint8Array(8), 8, 0);
     expect(engine.info()).toMatchObject({ backend: 'syscall', fallbacks: [{ backend: 'vdso', reason }] });
     if (retry) expect(engine.info().retry).toMatchObject(retry);
     else expect(engine.info().retry).toBeUndefined();
-    clock = 2000;
   });
 });

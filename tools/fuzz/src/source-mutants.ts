@@ -94,8 +94,8 @@ export function isSourceMutantName(name: string): name is SourceMutantName {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** The repository root, from src/ (tests) and from dist/ alike. */
-const root = resolve(here, here.endsWith('src') ? '../../..' : '../../..');
+/** The repository root: tools/fuzz/src (tests) and tools/fuzz/dist sit at the same depth. */
+const root = resolve(here, '../../..');
 const cacheDirectory = join(root, 'tools', 'fuzz', '.mutants');
 const loaded = new Map<SourceMutantName, Promise<unknown>>();
 
