@@ -17,7 +17,15 @@ const ALL_SIZES = [1, 16, 32, 64, 256, 1024, 4096, 65_536, 1_048_576];
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, json: { type: 'boolean' }, sizes: { type: 'string' }, out: { type: 'string' } } });
 const mode = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
-const budget: Budget = { full: { timeMs: 700, warmupMs: 100 }, quick: { timeMs: 90, warmupMs: 20 }, smoke: { timeMs: 10, warmupMs: 2 } }[mode];
+const budget: Budget = { full: { timeMs: 400, warmupMs: 60 }, quick: { timeMs: 90, warmupMs: 20 }, smoke: { timeMs: 10, warmupMs: 2 } }[mode];
+// A full run measures the call rows in 3 rounds, one after another, and keeps each cell's
+// median: a noisy stretch of a few seconds spoils one round, not a ratio.
+const rounds = mode === 'full' ? 3 : 1;
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
 const sizes = values.sizes ? values.sizes.split(',').map((size) => Number(size.trim())) : mode === 'smoke' ? [16, 65_536] : ALL_SIZES;
 if (sizes.some((size) => !Number.isSafeInteger(size) || size < 1)) {
   process.stderr.write(`error: --sizes takes positive integers separated by commas (got '${values.sizes}')\n`);
@@ -40,11 +48,14 @@ type RowName =
   | 'getrandom(), crypto backend'
   | 'crypto.randomFillSync'
   | 'crypto.getRandomValues';
-const table = new Map<RowName, Map<number, number>>();
+// Every round's ns for each row and size; `table` holds their medians once all rounds ran.
+const measured = new Map<RowName, Map<number, number[]>>();
 const record = (row: RowName, size: number, ns: number) => {
-  if (!table.has(row)) table.set(row, new Map());
-  table.get(row)!.set(size, ns);
+  if (!measured.has(row)) measured.set(row, new Map());
+  const bySize = measured.get(row)!;
+  bySize.set(size, [...(bySize.get(size) ?? []), ns]);
 };
+const table = new Map<RowName, Map<number, number>>();
 
 const native = nativeAvailability().available;
 const discovery = native ? discoverParams() : undefined;
@@ -65,7 +76,7 @@ if (cLimit.available) {
   }
 } else say(`note: ${cLimit.note}`);
 
-for (const size of sizes) {
+for (let round = 1; round <= rounds; round += 1) for (const size of sizes) {
   const buffer = new Uint8Array(size);
   if (vdso) {
     // Decoded once, same kind of buffer argument, a pre-resolved state pointer: the floor for any binding.
@@ -84,8 +95,9 @@ for (const size of sizes) {
   record('getrandom(), crypto backend', size, time(() => engines.crypto.getrandom(buffer), budget).ns);
   record('crypto.randomFillSync', size, time(() => crypto.randomFillSync(buffer), budget).ns);
   if (size <= 65_536) record('crypto.getRandomValues', size, time(() => crypto.getRandomValues(buffer), budget).ns);
-  say(`  measured ${size} B`);
+  say(`  measured ${size} B${rounds > 1 ? ` (round ${round} of ${rounds})` : ''}`);
 }
+for (const [row, bySize] of measured) table.set(row, new Map([...bySize].map(([size, values]) => [size, median(values)])));
 
 // ---- other rows ----------------------------------------------------------------------
 // The slab pair first, on a collected heap: the UUID rows below leave garbage whose
@@ -99,28 +111,33 @@ for (let index = 0; index < 10_000; index += 1) allocator.allocate();
 const slabStats = allocator.stats();
 const metadataPerState = slabStats.metadataBytes / slabStats.statesTotal;
 allocator.dispose();
-const uuids = {
-  ours: time(() => randomUUID(), budget).ns,
-  oursBatch: time(() => randomUUIDs(1000), budget).ns / 1000,
-  cryptoCached: time(() => crypto.randomUUID(), budget).ns,
-  cryptoCachedKept: time(() => {
+// The same rounds and medians for the UUID and integer rows.
+function medianRows<K extends string>(rows: Record<K, () => number>): Record<K, number> {
+  const perRound = Array.from({ length: rounds }, () => Object.entries(rows).map(([key, measure]) => [key, (measure as () => number)()] as const));
+  return Object.fromEntries(Object.keys(rows).map((key, index) => [key, median(perRound.map((round) => round[index]![1]))])) as Record<K, number>;
+}
+const uuids = medianRows({
+  ours: () => time(() => randomUUID(), budget).ns,
+  oursBatch: () => time(() => randomUUIDs(1000), budget).ns / 1000,
+  cryptoCached: () => time(() => crypto.randomUUID(), budget).ns,
+  cryptoCachedKept: () => time(() => {
     const kept = new Array<string>(1000);
     for (let index = 0; index < 1000; index += 1) kept[index] = crypto.randomUUID();
     return kept;
   }, budget).ns / 1000,
-  cryptoUncached: time(() => crypto.randomUUID({ disableEntropyCache: true }), budget).ns,
-};
-const integers = {
-  ours: time(() => randomInt(1000), budget).ns,
-  crypto: time(() => crypto.randomInt(1000), budget).ns,
+  cryptoUncached: () => time(() => crypto.randomUUID({ disableEntropyCache: true }), budget).ns,
+});
+const integers = medianRows({
+  ours: () => time(() => randomInt(1000), budget).ns,
+  crypto: () => time(() => crypto.randomInt(1000), budget).ns,
   // Per integer: one call for 1000, against node:crypto's randomInt in a loop (which caches bytes).
-  oursBatch: time(() => randomInts(0, 1000, 1000), budget).ns / 1000,
-  cryptoLoop: time(() => {
+  oursBatch: () => time(() => randomInts(0, 1000, 1000), budget).ns / 1000,
+  cryptoLoop: () => time(() => {
     let last = 0;
     for (let index = 0; index < 1000; index += 1) last = crypto.randomInt(1000);
     return last;
   }, budget).ns / 1000,
-};
+});
 
 // Growth: the cost of the last 1 000 acquires against the first 1 000, on a private slab
 // grown to 10^6 states and on the shared pool grown to 10^5 (simulated pages and threads:
@@ -214,6 +231,7 @@ const results = {
   mode,
   host: { hostname: os.hostname(), cpu: os.cpus()[0]?.model ?? 'unknown', cpus: os.cpus().length, kernel: os.release(), arch: process.arch, node: process.version, backend: info.backend },
   sizes,
+  rounds,
   rows: Object.fromEntries([...table].map(([row, bySize]) => [row, Object.fromEntries(bySize)])),
   cLimit: cLimit.available ? 'measured' : cLimit.note,
   uuids,
@@ -240,7 +258,7 @@ if (values.json) {
   const label = (size: number) => (size >= 1_048_576 ? `${size / 1_048_576} MiB` : size >= 1024 ? `${size / 1024} KiB` : `${size} B`);
   const rowWidth = 30;
   out();
-  out(`${'ns per call (median)'.padEnd(rowWidth)}${sizes.map((size) => label(size).padStart(11)).join('')}`);
+  out(`${(rounds > 1 ? `ns/call, median of ${rounds} rounds` : 'ns per call (median)').padEnd(rowWidth)}${sizes.map((size) => label(size).padStart(11)).join('')}`);
   for (const [row, bySize] of table) out(`${row.padEnd(rowWidth)}${sizes.map((size) => (bySize.has(size) ? bySize.get(size)!.toFixed(bySize.get(size)! < 100 ? 1 : 0) : '-').padStart(11)).join('')}`);
   out();
   out(`${'MB/s'.padEnd(rowWidth)}${sizes.map((size) => label(size).padStart(11)).join('')}`);
