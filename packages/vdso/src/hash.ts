@@ -5,9 +5,9 @@ export function elfHash(name: string): number {
   let hash = 0;
   for (let index = 0; index < name.length; index += 1) {
     hash = ((hash << 4) + (name.charCodeAt(index) & 0xff)) >>> 0;
+    // The SysV text tests high for 0 first; an XOR with 0 changes nothing, so we do not.
     const high = hash & 0xf0000000;
-    if (high !== 0) hash ^= high >>> 24;
-    hash = (hash & ~high) >>> 0;
+    hash = ((hash ^ (high >>> 24)) & ~high) >>> 0;
   }
   return hash;
 }

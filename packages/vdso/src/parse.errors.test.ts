@@ -3,7 +3,7 @@
 // synthetic 64-bit little-endian ones (load vaddr 0x10000), patched one field at a time.
 import { describe, expect, it } from 'vitest';
 import { VdsoParseError } from './errors.js';
-import { DT_GNU_HASH, DT_HASH, DT_STRSZ, DT_STRTAB, DT_SYMENT, DT_SYMTAB, DT_VERDEFNUM } from './layout.js';
+import { DT_GNU_HASH, DT_HASH, DT_STRSZ, DT_STRTAB, DT_SYMENT, DT_SYMTAB, DT_VERDEF, DT_VERDEFNUM, DT_VERSYM } from './layout.js';
 import { parseVdso, vdsoImageLength } from './parse.js';
 import { ByteReader } from './reader.js';
 import { type SyntheticVdsoOptions, buildSyntheticVdso } from './testing.js';
@@ -206,15 +206,39 @@ describe('corners that are not refused', () => {
     expect(parseVdso(bytes).symbols().map((symbol) => symbol.name).sort()).toEqual(['getrandom', 'time', 'zz_last']);
   });
 
-  it('a DT_VERDEFNUM past 0xffff is clamped: the versions still resolve', () => {
+  it('a DT_VERDEFNUM past 2^32: the walk still ends at vd_next 0 and the versions resolve', () => {
     const { bytes, setTag } = image();
     setTag(DT_VERDEFNUM, 1n << 33n);
     expect(parseVdso(bytes).lookup('getrandom', 'LINUX_2.6')?.version).toBe('LINUX_2.6');
   });
 
-  it('the first occurrence of a tag wins, and tags outside 32 bits are ignored', () => {
+  it('without DT_STRSZ the string table runs to the end of the image', () => {
+    const { bytes, renameTag } = image();
+    renameTag(DT_STRSZ, 0x7fff0004);
+    expect(parseVdso(bytes).symbols().map((symbol) => [symbol.name, symbol.version])).toEqual(parseVdso(image().bytes).symbols().map((symbol) => [symbol.name, symbol.version]));
+  });
+
+  it('a 32-bit s390 image keeps 4-byte DT_HASH entries (only 64-bit s390 uses 8)', () => {
+    const { bytes } = buildSyntheticVdso({ elfClass: 32, machine: 22, hash: 'sysv', symbols });
+    expect(parseVdso(bytes).lookup('time')).toBeDefined();
+  });
+
+  it('without DT_VERDEFNUM, a Verdef chain that never ends stops quietly after image length / 20 entries', () => {
+    const { bytes, renameTag, setTag } = image({ versions: ['LINUX_2.6'] });
+    renameTag(DT_VERDEFNUM, 0x7fff0003);
+    // 200 words of 4 appended: read as Verdefs 4 bytes apart, each says vd_next 4 (and vd_cnt 0).
+    const grown = new Uint8Array(bytes.length + 800);
+    setTag(DT_VERDEF, LOAD + BigInt(bytes.length));
+    grown.set(bytes);
+    const view = new DataView(grown.buffer);
+    for (let word = 0; word < 200; word += 1) view.setUint32(bytes.length + word * 4, 4, true);
+    // (bytes.length + 800) / 20 entries end before the run does; walking on would fall off the image.
+    expect(parseVdso(grown).symbols().map((symbol) => symbol.version)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('the first occurrence of a tag wins, and a tag number nothing looks up is ignored', () => {
     const { bytes, view, entry, setTag } = image();
-    // A tag number past 2^32 placed where DT_SYMENT was: ignored, so no DT_SYMENT check.
+    // A tag number past 2^32 placed where DT_SYMENT was: nobody asks for it, so no DT_SYMENT check.
     view.setBigInt64(entry(DT_SYMENT), 1n << 40n, true);
     expect(parseVdso(bytes).lookup('time')).toBeDefined();
     setTag(DT_STRSZ, 3n);
@@ -293,5 +317,361 @@ describe('what info and the symbol filters say', () => {
       const parsed = parseVdso(buildSyntheticVdso({ elfClass, symbols }).bytes);
       expect(parsed.symbols().map((symbol) => symbol.size)).toEqual([16n, 16n, 16n]);
     }
+  });
+});
+
+// ---- found untested by the mutation run (npm run mutate) --------------------------------
+
+/** The image with its program headers replaced by `headers`, appended at its end (plus 16 zero bytes). */
+function withProgramHeaders(bytes: Uint8Array, headers: ReadonlyArray<{ type: number; offset: number; vaddr: bigint; filesz: number }>) {
+  const grown = new Uint8Array(bytes.length + headers.length * 56 + 16);
+  grown.set(bytes);
+  const view = new DataView(grown.buffer);
+  view.setBigUint64(32, BigInt(bytes.length), true);
+  view.setUint16(56, headers.length, true);
+  headers.forEach((header, index) => {
+    const at = bytes.length + index * 56;
+    view.setUint32(at, header.type, true);
+    view.setBigUint64(at + 8, BigInt(header.offset), true);
+    view.setBigUint64(at + 16, header.vaddr, true);
+    view.setBigUint64(at + 32, BigInt(header.filesz), true);
+  });
+  return grown;
+}
+
+describe('messages name the structure that a cut or a bad value is in', () => {
+  it('an image shorter than e_ident, a wrong magic, class or byte order', () => {
+    expect(refusal(() => parseVdso(new Uint8Array(10)))).toEqual({ code: 'ERR_VDSO_TRUNCATED', offset: 0, message: 'e_ident needs 16 bytes at offset 0 but the image is 10 bytes (at offset 0)' });
+    const cases: Array<[number, number, object]> = [
+      [0, 0x7e, { code: 'ERR_VDSO_BAD_MAGIC', offset: 0, message: 'not an ELF image: the first bytes are not 0x7f "ELF" (at offset 0)' }],
+      [4, 3, { code: 'ERR_VDSO_BAD_CLASS', offset: 4, message: 'EI_CLASS is 3; expected 1 (32-bit) or 2 (64-bit) (at offset 4)' }],
+      [5, 0, { code: 'ERR_VDSO_BAD_ENCODING', offset: 5, message: 'EI_DATA is 0; expected 1 (LE) or 2 (BE) (at offset 5)' }],
+    ];
+    for (const [at, value, expected] of cases) {
+      const { bytes } = image();
+      bytes[at] = value;
+      expect(refusal(() => parseVdso(bytes))).toEqual(expected);
+    }
+  });
+
+  it('a cut inside the ELF header, of either class', () => {
+    for (const [elfClass, size] of [[64, 64], [32, 52]] as const) {
+      const { bytes } = buildSyntheticVdso({ elfClass, symbols });
+      expect(refusal(() => parseVdso(bytes.subarray(0, 40)))).toEqual({ code: 'ERR_VDSO_TRUNCATED', offset: 0, message: `ELF header needs ${size} bytes at offset 0 but the image is 40 bytes (at offset 0)` });
+    }
+  });
+
+  it('more program headers than the image holds', () => {
+    const { bytes, view } = image();
+    view.setUint16(56, 1000, true);
+    expect(refusal(() => parseVdso(bytes))).toEqual({ code: 'ERR_VDSO_TRUNCATED', offset: 64, message: `program headers needs 56000 bytes at offset 64 but the image is ${bytes.length} bytes (at offset 64)` });
+  });
+
+  it('no PT_DYNAMIC, and no PT_LOAD for vdsoImageLength', () => {
+    const { bytes, view, phdr } = image();
+    view.setUint32(phdr(1), 4, true); // PT_NOTE
+    expect(refusal(() => parseVdso(bytes))).toEqual({ code: 'ERR_VDSO_NO_DYNAMIC', offset: 0, message: 'the image has no PT_DYNAMIC segment (at offset 0)' });
+    view.setUint32(phdr(0), 4, true);
+    expect(refusal(() => vdsoImageLength(bytes))).toEqual({ code: 'ERR_VDSO_NO_LOAD', offset: 0, message: 'the image has no PT_LOAD segment (at offset 0)' });
+  });
+
+  it.each([
+    ['DT_GNU_HASH', DT_GNU_HASH],
+    ['DT_HASH', DT_HASH],
+    ['DT_VERSYM', DT_VERSYM],
+    ['DT_VERDEF', DT_VERDEF],
+  ])('a %s address outside the image', (name, tag) => {
+    const { bytes, setTag } = image();
+    setTag(tag, LOAD + BigInt(bytes.length));
+    expect(refusal(() => parseVdso(bytes))).toEqual({ code: 'ERR_VDSO_BAD_ADDRESS', offset: 0, message: `${name} address 0x${(LOAD + BigInt(bytes.length)).toString(16)} falls outside the image (at offset 0)` });
+  });
+
+  it.each([
+    ['GNU hash nbuckets', 1, 0],
+    ['GNU hash symoffset', 5, 4],
+    ['GNU hash bloom size', 9, 8],
+    ['GNU hash bloom shift', 13, 12],
+  ])('a GNU hash header cut inside %s', (name, fromEnd, field) => {
+    const { bytes, setTag } = image({ hash: 'gnu' });
+    const table = bytes.length - fromEnd;
+    setTag(DT_GNU_HASH, LOAD + BigInt(table));
+    expect(refusal(() => parseVdso(bytes))).toEqual({ code: 'ERR_VDSO_TRUNCATED', offset: table + field, message: `${name} needs 4 bytes at offset ${table + field} but the image is ${bytes.length} bytes (at offset ${table + field})` });
+  });
+
+  it.each([
+    ['DT_HASH nbucket', 1, 0],
+    ['DT_HASH nchain', 5, 4],
+  ])('a DT_HASH header cut inside %s', (name, fromEnd, field) => {
+    const { bytes, setTag } = image({ hash: 'sysv' });
+    const table = bytes.length - fromEnd;
+    setTag(DT_HASH, LOAD + BigInt(table));
+    expect(refusal(() => parseVdso(bytes))).toMatchObject({ code: 'ERR_VDSO_TRUNCATED', message: `${name} needs 4 bytes at offset ${table + field} but the image is ${bytes.length} bytes (at offset ${table + field})` });
+  });
+
+  it('GNU hash chains that run out of the image', () => {
+    const { bytes, view, at } = image({ hash: 'gnu', bucketCount: 1 });
+    const table = at(DT_GNU_HASH);
+    view.setUint32(table + 16 + 2 * 8, 1_000_000, true); // the one bucket
+    expect(refusal(() => parseVdso(bytes))).toMatchObject({ code: 'ERR_VDSO_TRUNCATED', message: expect.stringMatching(/^GNU hash chain needs 4 bytes at offset \d+ but the image is/) });
+  });
+
+  it('8-byte DT_HASH buckets and chains larger than the image', () => {
+    const options = { hash: 'sysv', hashEntrySize: 8, machine: 22, bucketCount: 1 } as const;
+    const bucket = image(options);
+    const table = bucket.at(DT_HASH);
+    bucket.view.setBigUint64(table + 16, BigInt(bucket.bytes.length) + 1n, true);
+    expect(refusal(() => parseVdso(bucket.bytes).lookup('getrandom'))).toEqual({
+      code: 'ERR_VDSO_BAD_HASH',
+      offset: table + 16,
+      message: `DT_HASH bucket is ${bucket.bytes.length + 1}, larger than the image (at offset ${table + 16})`,
+    });
+    const chain = image(options);
+    const chains = chain.at(DT_HASH) + 16 + 8;
+    for (let index = 1; index <= symbols.length; index += 1) chain.view.setBigUint64(chains + index * 8, BigInt(chain.bytes.length) + 1n, true);
+    expect(refusal(() => parseVdso(chain.bytes).lookup('absent'))).toMatchObject({ code: 'ERR_VDSO_BAD_HASH', message: expect.stringMatching(/^DT_HASH chain is \d+, larger than the image/) });
+  });
+
+  it('a DT_HASH chain that points at index nchain (one past the table)', () => {
+    const count = symbols.length + 1;
+    const { bytes, at } = image({ hash: 'sysv', bucketCount: 1, sysvChainOverrides: [[1, count]] });
+    const chains = at(DT_HASH) + 8 + 4;
+    expect(refusal(() => parseVdso(bytes).lookup('absent'))).toEqual({
+      code: 'ERR_VDSO_BAD_HASH',
+      offset: chains,
+      message: `DT_HASH chain is cyclic or leaves the table (symbol ${count} of ${count}) (at offset ${chains})`,
+    });
+  });
+
+  it('a symbol table, a versym table and a symbol address that leave the image', () => {
+    const cut = image();
+    const symtab = cut.bytes.length - 30;
+    cut.setTag(DT_SYMTAB, LOAD + BigInt(symtab));
+    expect(refusal(() => parseVdso(cut.bytes).symbols())).toMatchObject({ code: 'ERR_VDSO_TRUNCATED', message: `symbol 1 needs 24 bytes at offset ${symtab + 24} but the image is ${cut.bytes.length} bytes (at offset ${symtab + 24})` });
+
+    const versym = image();
+    versym.setTag(DT_VERSYM, LOAD + BigInt(versym.bytes.length - 1));
+    expect(refusal(() => parseVdso(versym.bytes).symbols())).toMatchObject({ code: 'ERR_VDSO_TRUNCATED', message: expect.stringMatching(/^versym of symbol 1 needs 2 bytes/) });
+
+    const address = image();
+    const time = parseVdso(address.bytes).lookup('time')!;
+    const entry = address.at(DT_SYMTAB) + time.index * 24;
+    address.view.setBigUint64(entry + 8, LOAD + BigInt(address.bytes.length), true);
+    expect(refusal(() => parseVdso(address.bytes).lookup('time'))).toEqual({
+      code: 'ERR_VDSO_BAD_ADDRESS',
+      offset: entry,
+      message: `symbol time address 0x${(LOAD + BigInt(address.bytes.length)).toString(16)} falls outside the image (at offset ${entry})`,
+    });
+  });
+
+  it.each([
+    ['vd_flags', 3, 2, 2],
+    ['vd_ndx', 5, 4, 2],
+    ['vd_cnt', 7, 6, 2],
+    ['vd_aux', 15, 12, 4],
+    ['vd_next', 19, 16, 4],
+  ])('a Verdef cut inside %s', (name, fromEnd, field, size) => {
+    const { bytes, setTag } = image();
+    const verdef = bytes.length - fromEnd;
+    setTag(DT_VERDEF, LOAD + BigInt(verdef));
+    expect(refusal(() => parseVdso(bytes).lookup('getrandom'))).toEqual({
+      code: 'ERR_VDSO_TRUNCATED',
+      offset: verdef + field,
+      message: `${name} needs ${size} bytes at offset ${verdef + field} but the image is ${bytes.length} bytes (at offset ${verdef + field})`,
+    });
+  });
+
+  it('a Verdaux that lies outside the image', () => {
+    const { bytes, view, at } = image();
+    const second = at(DT_VERDEF) + 28; // the LINUX_2.6 Verdef, after the base one and its Verdaux
+    view.setUint32(second + 12, 0x10000, true);
+    expect(refusal(() => parseVdso(bytes).lookup('getrandom'))).toMatchObject({ code: 'ERR_VDSO_TRUNCATED', message: expect.stringMatching(/^Verdaux needs 8 bytes at offset \d+ but/) });
+  });
+});
+
+describe('hash tables that end exactly at the end of the image', () => {
+  /** An unversioned image with `table` appended at its end and `tag` pointing at it. */
+  function appended(hash: 'gnu' | 'sysv', tag: number, table: number[]) {
+    const { bytes, setTag } = image({ hash, versions: [] });
+    const grown = new Uint8Array(bytes.length + table.length * 4);
+    const view = new DataView(grown.buffer);
+    setTag(tag, LOAD + BigInt(bytes.length));
+    grown.set(bytes);
+    table.forEach((word, index) => view.setUint32(bytes.length + index * 4, word, true));
+    return { grown, at: bytes.length };
+  }
+
+  it('a GNU table that fits exactly is read; one bucket more is refused with its exact size', () => {
+    // nbuckets 1, symoffset 1, 2 bloom words (64-bit: 4 words of 4 bytes), one empty bucket: 36 bytes.
+    const fits = appended('gnu', DT_GNU_HASH, [1, 1, 2, 6, 0, 0, 0, 0, 0]);
+    expect(parseVdso(fits.grown).info.symbolCount).toBe(1);
+    const over = appended('gnu', DT_GNU_HASH, [2, 1, 2, 6, 0, 0, 0, 0, 0]);
+    expect(refusal(() => parseVdso(over.grown))).toEqual({
+      code: 'ERR_VDSO_TRUNCATED',
+      offset: over.at + 16,
+      message: `GNU hash bloom filter and buckets needs 24 bytes at offset ${over.at + 16} but the image is ${over.grown.length} bytes (at offset ${over.at + 16})`,
+    });
+  });
+
+  it('a DT_HASH table that fits exactly is read; one chain more is refused with its exact size', () => {
+    // nbucket 1, nchain 1, one bucket, one chain: 16 bytes.
+    const fits = appended('sysv', DT_HASH, [1, 1, 0, 0]);
+    expect(parseVdso(fits.grown).info.symbolCount).toBe(1);
+    const over = appended('sysv', DT_HASH, [1, 2, 0, 0]);
+    expect(refusal(() => parseVdso(over.grown))).toEqual({
+      code: 'ERR_VDSO_TRUNCATED',
+      offset: over.at + 8,
+      message: `DT_HASH buckets and chains needs 12 bytes at offset ${over.at + 8} but the image is ${over.grown.length} bytes (at offset ${over.at + 8})`,
+    });
+  });
+
+  it('an 8-byte nbucket equal to the image length passes its own check and fails the table\'s', () => {
+    const { bytes, view, at } = image({ hash: 'sysv', hashEntrySize: 8, machine: 22 });
+    const table = at(DT_HASH);
+    view.setBigUint64(table, BigInt(bytes.length), true);
+    expect(refusal(() => parseVdso(bytes))).toMatchObject({ code: 'ERR_VDSO_TRUNCATED', message: expect.stringMatching(/^DT_HASH buckets and chains needs/) });
+  });
+});
+
+describe('which program headers and dynamic entries count', () => {
+  it('the first PT_LOAD and the first PT_DYNAMIC win', () => {
+    const { bytes, view, phdr } = image();
+    const load = { type: 1, offset: 0, vaddr: LOAD, filesz: bytes.length };
+    const dynamic = { type: 2, offset: Number(view.getBigUint64(phdr(1) + 8, true)), vaddr: 0n, filesz: Number(view.getBigUint64(phdr(1) + 32, true)) };
+    const expected = parseVdso(bytes).symbols();
+    // A later PT_LOAD with another bias, and a later PT_DYNAMIC over 16 zero bytes (an empty section).
+    const later = withProgramHeaders(bytes, [load, dynamic, { type: 1, offset: 0, vaddr: 0x50_0000n, filesz: 16 }, { type: 2, offset: bytes.length + 4 * 56, vaddr: 0n, filesz: 16 }]);
+    expect(parseVdso(later).symbols()).toEqual(expected);
+  });
+
+  it('a PT_LOAD at a non-zero file offset maps addresses through both p_vaddr and p_offset', () => {
+    const { bytes, view, phdr } = image();
+    const dynamic = { type: 2, offset: Number(view.getBigUint64(phdr(1) + 8, true)), vaddr: 0n, filesz: Number(view.getBigUint64(phdr(1) + 32, true)) };
+    const shifted = withProgramHeaders(bytes, [{ type: 1, offset: 0x40, vaddr: LOAD + 0x40n, filesz: bytes.length - 0x40 }, dynamic]);
+    expect(parseVdso(shifted).symbols()).toEqual(parseVdso(bytes).symbols());
+  });
+
+  it('a symbol at the load address is at offset 0', () => {
+    const { bytes, view, at } = image();
+    const time = parseVdso(bytes).lookup('time')!;
+    view.setBigUint64(at(DT_SYMTAB) + time.index * 24 + 8, LOAD, true);
+    expect(parseVdso(bytes).lookup('time')).toMatchObject({ value: LOAD, offset: 0 });
+  });
+
+  it('with no program headers, e_phentsize is not checked and e_phoff may sit at the end', () => {
+    const { bytes, view } = image();
+    view.setUint16(56, 0, true);
+    view.setUint16(54, 7, true);
+    view.setBigUint64(32, BigInt(bytes.length), true);
+    expect(refusal(() => parseVdso(bytes))).toMatchObject({ code: 'ERR_VDSO_NO_LOAD' });
+    view.setUint16(54, 56, true);
+    view.setUint16(56, 1, true);
+    expect(refusal(() => parseVdso(bytes))).toMatchObject({ code: 'ERR_VDSO_TRUNCATED', message: expect.stringMatching(/^program headers needs 56 bytes/) });
+  });
+
+  it('a segment of another type may extend past the image', () => {
+    const { bytes, view, phdr } = image();
+    const load = { type: 1, offset: 0, vaddr: LOAD, filesz: bytes.length };
+    const dynamic = { type: 2, offset: Number(view.getBigUint64(phdr(1) + 8, true)), vaddr: 0n, filesz: Number(view.getBigUint64(phdr(1) + 32, true)) };
+    const noted = withProgramHeaders(bytes, [load, { type: 4, offset: 0, vaddr: LOAD, filesz: 10 * bytes.length }, dynamic]);
+    expect(parseVdso(noted).symbols()).toEqual(parseVdso(bytes).symbols());
+  });
+
+  describe('the dynamic section is read up to p_filesz or DT_NULL, whichever comes first', () => {
+    /** An unversioned GNU-hash image whose dynamic section is rewritten as `tags` (values from the original) and `filesz` long. */
+    function rewritten(tags: number[], filesz: number) {
+      const built = image({ hash: 'gnu', versions: [] });
+      const { view, phdr, entry } = built;
+      const start = Number(view.getBigUint64(phdr(1) + 8, true));
+      const values = tags.map((tag) => (tag === 0 ? 0n : view.getBigUint64(entry(tag) + 8, true)));
+      tags.forEach((tag, index) => {
+        view.setBigInt64(start + index * 16, BigInt(tag), true);
+        view.setBigUint64(start + index * 16 + 8, values[index]!, true);
+      });
+      view.setBigUint64(phdr(1) + 32, BigInt(filesz), true);
+      return built.bytes;
+    }
+
+    it('without DT_NULL, the entry that ends exactly at p_filesz counts', () => {
+      expect(parseVdso(rewritten([DT_STRTAB, DT_SYMTAB, DT_GNU_HASH], 48)).lookup('time')).toBeDefined();
+    });
+
+    it('an entry past p_filesz does not count', () => {
+      expect(refusal(() => parseVdso(rewritten([DT_STRTAB, DT_SYMTAB, DT_GNU_HASH], 32)))).toMatchObject({ code: 'ERR_VDSO_NO_HASH' });
+    });
+
+    it('an entry after DT_NULL does not count', () => {
+      expect(refusal(() => parseVdso(rewritten([DT_STRTAB, DT_SYMTAB, 0, DT_GNU_HASH], 64)))).toMatchObject({ code: 'ERR_VDSO_NO_HASH' });
+    });
+  });
+});
+
+describe('versions and symbol counts', () => {
+  const twoVersions = [{ name: 'getrandom', version: 'LINUX_6.11' }, { name: 'time', version: 'LINUX_2.6' }, { name: 'zz_last' }];
+  const versionsOf = (bytes: Uint8Array) => Object.fromEntries(parseVdso(bytes).symbols().map((symbol) => [symbol.name, symbol.version]));
+
+  it('each symbol gets the name of its own Verdef', () => {
+    const { bytes } = image({ symbols: twoVersions, versions: ['LINUX_2.6', 'LINUX_6.11'] });
+    expect(versionsOf(bytes)).toEqual({ getrandom: 'LINUX_6.11', time: 'LINUX_2.6', zz_last: undefined });
+  });
+
+  it('without DT_VERDEFNUM the Verdef chain is walked to its end', () => {
+    const { bytes, renameTag } = image({ symbols: twoVersions, versions: ['LINUX_2.6', 'LINUX_6.11'] });
+    renameTag(DT_VERDEFNUM, 0x7fff0003);
+    expect(versionsOf(bytes)).toEqual({ getrandom: 'LINUX_6.11', time: 'LINUX_2.6', zz_last: undefined });
+  });
+
+  it('DT_VERDEFNUM bounds the walk: a Verdef past it defines nothing', () => {
+    const { bytes, setTag } = image({ symbols: twoVersions, versions: ['LINUX_2.6', 'LINUX_6.11'] });
+    setTag(DT_VERDEFNUM, 2n);
+    expect(versionsOf(bytes)).toEqual({ getrandom: undefined, time: 'LINUX_2.6', zz_last: undefined });
+  });
+
+  it('a Verdef with no Verdaux (vd_cnt 0) names no version', () => {
+    const { bytes, view, at } = image({ symbols: twoVersions, versions: ['LINUX_2.6', 'LINUX_6.11'] });
+    view.setUint16(at(DT_VERDEF) + 28 + 6, 0, true);
+    expect(versionsOf(bytes)).toEqual({ getrandom: 'LINUX_6.11', time: undefined, zz_last: undefined });
+  });
+
+  it('two Verdefs with one index: the first names it (as the kernel selftest parse_vdso.c vdso_match_version(), which stops at the first match)', () => {
+    const { bytes, view, at } = image({ symbols: twoVersions, versions: ['LINUX_2.6', 'LINUX_6.11'] });
+    view.setUint16(at(DT_VERDEF) + 56 + 4, 2, true); // LINUX_6.11's Verdef now says index 2 too
+    expect(versionsOf(bytes)).toEqual({ getrandom: undefined, time: 'LINUX_2.6', zz_last: undefined });
+  });
+
+  it('info says which table lookups use and whether the image is versioned', () => {
+    expect(parseVdso(image({ hash: 'both' }).bytes).info).toMatchObject({ hashTable: 'gnu', versioned: true });
+    expect(parseVdso(image({ hash: 'sysv', versions: [] }).bytes).info).toMatchObject({ hashTable: 'sysv', versioned: false });
+  });
+
+  it('a symbol past the count (nchain one short) is neither listed nor found through the GNU chain', () => {
+    const { bytes, view, at } = image({ hash: 'both', bucketCount: 1 });
+    const last = parseVdso(bytes).symbols().at(-1)!;
+    view.setUint32(at(DT_HASH) + 4, symbols.length, true); // nchain: one short
+    const parsed = parseVdso(bytes);
+    expect(parsed.info.symbolCount).toBe(symbols.length);
+    expect(parsed.symbols().map((symbol) => symbol.name)).not.toContain(last.name);
+    expect(parsed.lookup(last.name)).toBeUndefined();
+  });
+
+  it('a hidden definition ahead of the default one in a GNU chain does not stop the lookup', () => {
+    const { bytes } = image({
+      hash: 'gnu',
+      bucketCount: 1,
+      versions: ['LINUX_2.6', 'LINUX_6.11'],
+      symbols: [{ name: 'getrandom', version: 'LINUX_2.6', hidden: true }, { name: 'getrandom', version: 'LINUX_6.11' }],
+    });
+    expect(parseVdso(bytes).lookup('getrandom')).toMatchObject({ version: 'LINUX_6.11', hidden: false });
+  });
+});
+
+describe('the byte reader at its limits', () => {
+  it('an offset that is not a safe integer is reported at offset -1', () => {
+    const reader = new ByteReader(new Uint8Array(8), true, 8);
+    expect(refusal(() => reader.check(2 ** 53, 1, 'a field')).offset).toBe(-1);
+  });
+
+  it('a string with no NUL before the end of the image is refused, not read past', () => {
+    const reader = new ByteReader(Uint8Array.from([0x41, 0x42]), true, 8);
+    expect(refusal(() => reader.cString(0, 2, 'a name'))).toEqual({ code: 'ERR_VDSO_BAD_STRING', offset: 0, message: 'a name is not NUL-terminated within its table (at offset 0)' });
   });
 });

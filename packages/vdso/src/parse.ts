@@ -155,7 +155,9 @@ export class VdsoImage {
     const { reader, classLayout, elfClass } = readIdentity(bytes);
     this.reader = reader;
     this.classLayout = classLayout;
-    const machine = reader.u16(E_MACHINE_OFFSET, 'e_machine');
+    // Inside the ELF header, which readIdentity checked whole: as every read below that
+    // follows a check of its structure, it names the structure (a read there cannot fail).
+    const machine = reader.u16(E_MACHINE_OFFSET, ELF_HEADER);
 
     // The first PT_LOAD gives the load bias; PT_DYNAMIC locates the dynamic section.
     let load: { offset: number; vaddr: bigint } | undefined;
@@ -182,8 +184,8 @@ export class VdsoImage {
     this.symtab = this.toOffset(symtabAddress, 'DT_SYMTAB');
     this.strtab = this.toOffset(strtabAddress, 'DT_STRTAB');
     const strsz = tags.get(DT_STRSZ);
-    this.strtabEnd =
-      strsz === undefined ? reader.length : Math.min(reader.length, this.strtab + Number(strsz > BigInt(reader.length) ? reader.length : strsz));
+    // Clamped to the image: a DT_STRSZ past it (even past 2^53) ends the table at the image's end.
+    this.strtabEnd = strsz === undefined ? reader.length : Math.min(reader.length, this.strtab + Number(strsz));
 
     const gnuAddress = tags.get(DT_GNU_HASH);
     const sysvAddress = tags.get(DT_HASH);
@@ -203,7 +205,8 @@ export class VdsoImage {
       this.versym = this.toOffset(versymAddress, 'DT_VERSYM');
       this.verdef = this.toOffset(verdefAddress, 'DT_VERDEF');
       const verdefnum = tags.get(DT_VERDEFNUM);
-      this.verdefCount = verdefnum === undefined ? undefined : Number(verdefnum > 0xffffn ? 0xffffn : verdefnum);
+      // Only a bound on the walk, which also ends at vd_next 0: a huge value is harmless.
+      this.verdefCount = verdefnum === undefined ? undefined : Number(verdefnum);
     }
 
     this.info = {
@@ -236,6 +239,7 @@ export class VdsoImage {
    * @throws VdsoParseError when a symbol entry or its name is corrupt.
    */
   symbols(): VdsoSymbol[] {
+    // Stryker disable next-line ConditionalExpression: a cache; without it the same list is built again
     if (this.symbolList) return this.symbolList;
     const list: VdsoSymbol[] = [];
     for (let index = 1; index < this.info.symbolCount; index += 1) {
@@ -248,10 +252,11 @@ export class VdsoImage {
 
   private lookupGnu(table: GnuHash, name: string, version: string | undefined): VdsoSymbol | undefined {
     const hash = gnuHash(name);
+    // Stryker disable next-line ConditionalExpression: the bloom filter only saves walking a chain that would find nothing
     if (!this.bloomMayContain(table, hash)) return undefined;
     const buckets = table.offset + 16 + table.bloomSize * this.reader.wordSize;
     const chains = buckets + table.bucketCount * 4;
-    let index = this.reader.u32(buckets + (hash % table.bucketCount) * 4, 'GNU hash bucket');
+    let index = this.reader.u32(buckets + (hash % table.bucketCount) * 4, GNU_BLOOM_AND_BUCKETS);
     if (index === 0) return undefined;
     if (index < table.symbolOffset) {
       throw new VdsoParseError('ERR_VDSO_BAD_HASH', buckets, `GNU hash bucket points to symbol ${index}, below symoffset ${table.symbolOffset}`);
@@ -261,7 +266,8 @@ export class VdsoImage {
     const count = this.info.symbolCount;
     for (;;) {
       if (index >= count) return undefined;
-      const chainHash = this.reader.u32(chains + (index - table.symbolOffset) * 4, 'GNU hash chain');
+      const chainHash = this.reader.u32(chains + (index - table.symbolOffset) * 4, GNU_CHAIN);
+      // Stryker disable next-line ConditionalExpression: the hash only saves comparing names; match() compares them
       if ((chainHash | 1) === (hash | 1)) {
         const symbol = this.match(index, name, version);
         if (symbol) return symbol;
@@ -278,7 +284,9 @@ export class VdsoImage {
     let index = this.hashEntry(buckets + (hash % table.bucketCount) * table.entrySize, table.entrySize, 'DT_HASH bucket');
     // A chain can visit each symbol at most once; more steps means a cycle.
     for (let steps = 0; index !== 0; steps += 1) {
-      if (index >= table.chainCount || steps >= table.chainCount) {
+      // Stryker disable next-line EqualityOperator: one step more before a cycle is refused changes nothing else
+      const looping = steps >= table.chainCount;
+      if (index >= table.chainCount || looping) {
         throw new VdsoParseError('ERR_VDSO_BAD_HASH', chains, `DT_HASH chain is cyclic or leaves the table (symbol ${index} of ${table.chainCount})`);
       }
       const symbol = this.match(index, name, version);
@@ -301,18 +309,20 @@ export class VdsoImage {
     const { sym, symSize } = this.classLayout;
     const entry = this.symtab + index * symSize;
     const reader = this.reader;
-    reader.check(entry, symSize, `symbol ${index}`);
-    const info = reader.u8(entry + sym.info, 'st_info');
+    const what = `symbol ${index}`;
+    reader.check(entry, symSize, what);
+    const info = reader.u8(entry + sym.info, what);
     const type = info & 0xf;
     const bind = info >> 4;
-    const shndx = reader.u16(entry + sym.shndx, 'st_shndx');
+    const shndx = reader.u16(entry + sym.shndx, what);
     if (type !== STT_FUNC && type !== STT_NOTYPE) return undefined;
     if (bind !== STB_GLOBAL && bind !== STB_WEAK) return undefined;
     if (shndx === SHN_UNDEF) return undefined;
-    const nameOffset = reader.u32(entry + sym.name, 'st_name');
+    // Stryker disable next-line ArithmeticOperator: st_name is at offset 0 in both classes
+    const nameOffset = reader.u32(entry + sym.name, what);
     const name = reader.cString(this.strtab + nameOffset, this.strtabEnd, `name of symbol ${index}`);
-    const value = reader.word(entry + sym.value, 'st_value');
-    const size = reader.word(entry + sym.size, 'st_size');
+    const value = reader.word(entry + sym.value, what);
+    const size = reader.word(entry + sym.size, what);
     const offset = this.toOffset(value, `symbol ${name}`, entry);
     const { version, hidden } = this.versionOf(index);
     return {
@@ -336,6 +346,7 @@ export class VdsoImage {
   }
 
   private versionNamesByIndex(): Map<number, string> {
+    // Stryker disable next-line ConditionalExpression: a cache; without it the same map is built again
     if (this.versionNames) return this.versionNames;
     const names = new Map<number, string>();
     const reader = this.reader;
@@ -350,7 +361,7 @@ export class VdsoImage {
       const next = reader.u32(entry + 16, 'vd_next');
       if ((flags & VER_FLG_BASE) === 0 && auxCount > 0) {
         reader.check(entry + aux, VERDAUX_SIZE, 'Verdaux');
-        const nameOffset = reader.u32(entry + aux, 'vda_name');
+        const nameOffset = reader.u32(entry + aux, 'Verdaux');
         const name = reader.cString(this.strtab + nameOffset, this.strtabEnd, `version name of Verdef ${ndx}`);
         if (!names.has(ndx & VERSYM_INDEX_MASK)) names.set(ndx & VERSYM_INDEX_MASK, name);
       }
@@ -370,7 +381,7 @@ export class VdsoImage {
     if (bucketCount === 0 || bloomSize === 0) {
       throw new VdsoParseError('ERR_VDSO_BAD_HASH', offset, `GNU hash has ${bucketCount} buckets and ${bloomSize} bloom words; both must be non-zero`);
     }
-    reader.check(offset + 16, bloomSize * reader.wordSize + bucketCount * 4, 'GNU hash bloom filter and buckets');
+    reader.check(offset + 16, bloomSize * reader.wordSize + bucketCount * 4, GNU_BLOOM_AND_BUCKETS);
     return { offset, bucketCount, symbolOffset, bloomSize, bloomShift };
   }
 
@@ -394,10 +405,11 @@ export class VdsoImage {
   private bloomMayContain(table: GnuHash, hash: number): boolean {
     const reader = this.reader;
     const bits = reader.wordSize * 8;
-    const word = reader.word(table.offset + 16 + (Math.floor(hash / bits) % table.bloomSize) * reader.wordSize, 'GNU hash bloom word');
+    const word = reader.word(table.offset + 16 + (Math.floor(hash / bits) % table.bloomSize) * reader.wordSize, GNU_BLOOM_AND_BUCKETS);
     const first = 1n << BigInt(hash % bits);
     const second = 1n << BigInt((hash >>> (table.bloomShift & 31)) % bits);
     const mask = first | second;
+    // Stryker disable next-line ConditionalExpression: "maybe" for every name only costs a chain walk (see lookupGnu)
     return (word & mask) === mask;
   }
 
@@ -409,10 +421,10 @@ export class VdsoImage {
     const chains = buckets + table.bucketCount * 4;
     let last = 0;
     for (let bucket = 0; bucket < table.bucketCount; bucket += 1) {
-      last = Math.max(last, this.reader.u32(buckets + bucket * 4, 'GNU hash bucket'));
+      last = Math.max(last, this.reader.u32(buckets + bucket * 4, GNU_BLOOM_AND_BUCKETS));
     }
     if (last < table.symbolOffset) return table.symbolOffset;
-    while ((this.reader.u32(chains + (last - table.symbolOffset) * 4, 'GNU hash chain') & 1) === 0) last += 1;
+    while ((this.reader.u32(chains + (last - table.symbolOffset) * 4, GNU_CHAIN) & 1) === 0) last += 1;
     return last + 1;
   }
 
@@ -426,24 +438,29 @@ export class VdsoImage {
   }
 }
 
+const ELF_HEADER = 'ELF header';
+const GNU_BLOOM_AND_BUCKETS = 'GNU hash bloom filter and buckets';
+/** Not checked as a whole: its length is known only by walking it. */
+const GNU_CHAIN = 'GNU hash chain';
+
 function readIdentity(bytes: Uint8Array | DataView): { reader: ByteReader; classLayout: ClassLayout; elfClass: 32 | 64 } {
   const probe = new ByteReader(bytes, true, 4);
   probe.check(0, 16, 'e_ident');
-  if (probe.u32(0, 'magic') !== 0x464c457f) {
+  if (probe.u32(0, 'e_ident') !== 0x464c457f) {
     throw new VdsoParseError('ERR_VDSO_BAD_MAGIC', 0, 'not an ELF image: the first bytes are not 0x7f "ELF"');
   }
-  const elfClassByte = probe.u8(4, 'EI_CLASS');
+  const elfClassByte = probe.u8(4, 'e_ident');
   if (elfClassByte !== ELFCLASS32 && elfClassByte !== ELFCLASS64) {
     throw new VdsoParseError('ERR_VDSO_BAD_CLASS', 4, `EI_CLASS is ${elfClassByte}; expected 1 (32-bit) or 2 (64-bit)`);
   }
-  const encoding = probe.u8(5, 'EI_DATA');
+  const encoding = probe.u8(5, 'e_ident');
   if (encoding !== ELFDATA2LSB && encoding !== ELFDATA2MSB) {
     throw new VdsoParseError('ERR_VDSO_BAD_ENCODING', 5, `EI_DATA is ${encoding}; expected 1 (LE) or 2 (BE)`);
   }
   const elfClass = elfClassByte === ELFCLASS64 ? 64 : 32;
   const classLayout = elfClass === 64 ? layout64 : layout32;
   const reader = new ByteReader(bytes, encoding === ELFDATA2LSB, classLayout.wordSize);
-  reader.check(0, classLayout.ehdrSize, 'ELF header');
+  reader.check(0, classLayout.ehdrSize, ELF_HEADER);
   return { reader, classLayout, elfClass };
 }
 
@@ -453,28 +470,30 @@ function forEachProgramHeader(
   visit: (type: number, offset: number, vaddr: bigint, filesz: number) => void,
   wholeImage = true,
 ): void {
-  const phoff = reader.word(classLayout.ehdr.phoff, 'e_phoff');
-  const phentsize = reader.u16(classLayout.ehdr.phentsize, 'e_phentsize');
-  const phnum = reader.u16(classLayout.ehdr.phnum, 'e_phnum');
+  const phoff = reader.word(classLayout.ehdr.phoff, ELF_HEADER);
+  const phentsize = reader.u16(classLayout.ehdr.phentsize, ELF_HEADER);
+  const phnum = reader.u16(classLayout.ehdr.phnum, ELF_HEADER);
   if (phnum > 0 && phentsize !== classLayout.phdrSize) {
     throw new VdsoParseError('ERR_VDSO_BAD_HEADER', classLayout.ehdr.phentsize, `e_phentsize is ${phentsize}, expected ${classLayout.phdrSize}`);
   }
   const start = asOffset(reader, phoff, 'e_phoff', classLayout.ehdr.phoff);
-  reader.check(start, phnum * phentsize, 'program headers');
+  const what = 'program headers';
+  reader.check(start, phnum * phentsize, what);
   const { phdr } = classLayout;
   for (let index = 0; index < phnum; index += 1) {
     const entry = start + index * phentsize;
-    const type = reader.u32(entry + phdr.type, 'p_type');
-    const offsetWord = reader.word(entry + phdr.offset, 'p_offset');
-    const vaddr = reader.word(entry + phdr.vaddr, 'p_vaddr');
-    const fileszWord = reader.word(entry + phdr.filesz, 'p_filesz');
-    const relevant = type === PT_LOAD || type === PT_DYNAMIC;
+    // Stryker disable next-line ArithmeticOperator: p_type is at offset 0 in both classes
+    const type = reader.u32(entry + phdr.type, what);
+    const offsetWord = reader.word(entry + phdr.offset, what);
+    const vaddr = reader.word(entry + phdr.vaddr, what);
+    const fileszWord = reader.word(entry + phdr.filesz, what);
+    // Other segments (notes, GNU_EH_FRAME, ...) are none of our business, wherever they end.
+    if (type !== PT_LOAD && type !== PT_DYNAMIC) continue;
     // A vDSO is at most a few pages; a larger segment is corrupt whatever the window.
     const limit = BigInt(wholeImage ? reader.length : MAX_IMAGE_LENGTH);
-    if (relevant && offsetWord + fileszWord > limit) {
+    if (offsetWord + fileszWord > limit) {
       throw new VdsoParseError('ERR_VDSO_TRUNCATED', entry, `segment of type ${type} ends past the image (${offsetWord} + ${fileszWord} > ${limit})`);
     }
-    if (!relevant) continue;
     visit(type, Number(offsetWord), vaddr, Number(fileszWord));
   }
 }
@@ -485,12 +504,15 @@ const MAX_IMAGE_LENGTH = 1 << 20;
 function readDynamic(reader: ByteReader, classLayout: ClassLayout, start: number, size: number): Map<number, bigint> {
   const tags = new Map<number, bigint>();
   const end = start + size;
+  // The segment lies inside the image (forEachProgramHeader checked it), so can its entries.
+  const what = 'PT_DYNAMIC segment';
   for (let entry = start; entry + classLayout.dynSize <= end; entry += classLayout.dynSize) {
-    const tag = reader.signedWord(entry, 'd_tag');
+    const tag = reader.signedWord(entry, what);
     if (tag === BigInt(DT_NULL)) break;
-    const value = reader.word(entry + classLayout.wordSize, 'd_val');
-    // Only tags in the int32 range matter here; the first occurrence wins.
-    if (tag >= -0x80000000n && tag <= 0xffffffffn && !tags.has(Number(tag))) tags.set(Number(tag), value);
+    const value = reader.word(entry + classLayout.wordSize, what);
+    // The first occurrence of a tag wins. (Only small tags are ever looked up; a huge one
+    // that Number() rounds is stored under a key nobody asks for.)
+    if (!tags.has(Number(tag))) tags.set(Number(tag), value);
   }
   return tags;
 }
