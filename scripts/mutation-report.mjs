@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// node scripts/mutation-report.mjs <core> [--baseline <earlier mutation.json>]
+// Markdown for tools/fuzz/README.md from packages/<core>/reports/mutation/mutation.json
+// (written by npm run mutate): the score, then every mutant that is not killed, and, given
+// the report of an earlier run, every mutant that survived it and what kills it now.
+// A mutant is matched across runs by file, mutator, original text and replacement, since
+// line numbers move when code is edited.
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { baseline: { type: 'string' } } });
+const core = positionals[0];
+const root = join(import.meta.dirname, '..');
+const reportPath = core ? join(root, 'packages', core, 'reports', 'mutation', 'mutation.json') : '';
+if (!core || !existsSync(reportPath)) {
+  process.stderr.write(`usage: node scripts/mutation-report.mjs <vdso|params|slab> [--baseline file]\n(no report at ${reportPath || 'packages/<core>/reports/mutation/mutation.json'}: run npm run mutate -- <core> first)\n`);
+  process.exit(2);
+}
+
+/** Every mutant of a report, with its file, original text and the names of the tests that killed it. */
+function mutantsOf(path) {
+  const report = JSON.parse(readFileSync(path, 'utf8'));
+  const testNames = new Map();
+  for (const file of Object.values(report.testFiles ?? {})) for (const test of file.tests) testNames.set(test.id, test.name);
+  const list = [];
+  for (const [file, entry] of Object.entries(report.files)) {
+    const lines = entry.source.split('\n');
+    for (const mutant of entry.mutants) {
+      const { start, end } = mutant.location;
+      const original =
+        start.line === end.line
+          ? lines[start.line - 1].slice(start.column - 1, end.column - 1)
+          : `${lines[start.line - 1].slice(start.column - 1)} …`;
+      list.push({
+        file: isAbsolute(file) ? relative(join(root, 'packages', core), file).replaceAll('\\', '/') : file,
+        line: start.line,
+        mutator: mutant.mutatorName,
+        original: original.trim(),
+        replacement: mutant.replacement ?? '',
+        status: mutant.status,
+        reason: mutant.statusReason ?? '',
+        killedBy: (mutant.killedBy ?? []).map((id) => testNames.get(id) ?? id),
+      });
+    }
+  }
+  return list;
+}
+
+const key = (mutant) => `${mutant.file}|${mutant.mutator}|${mutant.original}|${mutant.replacement}`;
+const code = (text) => `\`${text.replaceAll('`', "'").replaceAll('|', '\\|').replace(/\s+/g, ' ').slice(0, 70)}\``;
+const mutants = mutantsOf(reportPath);
+const count = (status) => mutants.filter((mutant) => mutant.status === status).length;
+const detected = count('Killed') + count('Timeout');
+const valid = detected + count('Survived') + count('NoCoverage');
+const out = [];
+out.push(`**${core}**: ${((100 * detected) / valid).toFixed(2)} % (${detected} of ${valid} killed or timed out; ${count('Survived')} survived, ${count('NoCoverage')} not covered; ${count('Ignored')} ignored as equivalent, ${count('CompileError')} did not compile).`);
+out.push('');
+
+const ignored = mutants.filter((mutant) => mutant.status === 'Ignored');
+if (ignored.length > 0) {
+  out.push(`Equivalent, marked in the source with the reason (${ignored.length}):`);
+  out.push('');
+  out.push('| where | mutant | why it changes nothing a caller can see |');
+  out.push('|---|---|---|');
+  for (const mutant of ignored) out.push(`| ${mutant.file}:${mutant.line} | ${mutant.mutator}: ${code(mutant.original)} → ${code(mutant.replacement)} | ${mutant.reason.replace(/^Ignored because of excluded mutation "[^"]*"\s*/, '').replace(/\|/g, '\\|')} |`);
+  out.push('');
+}
+
+const alive = mutants.filter((mutant) => mutant.status === 'Survived' || mutant.status === 'NoCoverage');
+if (alive.length > 0) {
+  out.push(`Still alive (${alive.length}):`);
+  out.push('');
+  out.push('| where | mutant | status |');
+  out.push('|---|---|---|');
+  for (const mutant of alive) out.push(`| ${mutant.file}:${mutant.line} | ${mutant.mutator}: ${code(mutant.original)} → ${code(mutant.replacement)} | ${mutant.status} |`);
+  out.push('');
+}
+
+if (values.baseline) {
+  const now = new Map();
+  for (const mutant of mutants) now.set(key(mutant), [...(now.get(key(mutant)) ?? []), mutant]);
+  const before = mutantsOf(values.baseline).filter((mutant) => mutant.status === 'Survived' || mutant.status === 'NoCoverage');
+  const rows = [];
+  const gone = [];
+  for (const mutant of before) {
+    const match = now.get(key(mutant))?.shift();
+    if (!match) gone.push(mutant);
+    else if (match.status === 'Killed' || match.status === 'Timeout') rows.push(`| ${mutant.file}:${mutant.line} | ${mutant.mutator}: ${code(mutant.original)} → ${code(mutant.replacement)} | ${match.status === 'Timeout' ? 'times out' : code(match.killedBy[0] ?? '?')} |`);
+  }
+  out.push(`Alive in the first run, killed now (${rows.length}):`);
+  out.push('');
+  out.push('| where (first run) | mutant | killed by |');
+  out.push('|---|---|---|');
+  out.push(...rows);
+  out.push('');
+  if (gone.length > 0) {
+    out.push(`Alive in the first run, code since removed or rewritten (${gone.length}):`);
+    out.push('');
+    out.push('| where (first run) | mutant |');
+    out.push('|---|---|');
+    for (const mutant of gone) out.push(`| ${mutant.file}:${mutant.line} | ${mutant.mutator}: ${code(mutant.original)} → ${code(mutant.replacement)} |`);
+    out.push('');
+  }
+}
+process.stdout.write(`${out.join('\n')}\n`);
