@@ -135,7 +135,8 @@ function drawWidth(range: number): number {
 
 /** Draws at or above this are redrawn: the last whole multiple of `range` in a draw's span. */
 function drawLimit(range: number, width: number): number {
-  const span = 2 ** (8 * width);
+  // Up to 3 bytes the span is a small integer and so is the remainder: no float division.
+  const span = width <= 3 ? 1 << (8 * width) : 2 ** (8 * width);
   return span - (span % range);
 }
 

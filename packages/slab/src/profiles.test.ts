@@ -2,7 +2,7 @@
 // simulated page source (tools/oracle checks the same against the real glibc and Go).
 import { describe, expect, it } from 'vitest';
 import { SlabAllocator } from './allocator.js';
-import { type ProfileName, glibcPointerArray, profileSettings } from './profiles.js';
+import { GOARCH_OF_NODE, GO_CACHE_LINE, PROFILE_NAMES, type ProfileName, allocatorOptions, glibcPointerArray, profileSettings } from './profiles.js';
 import { SimulatedPageSource } from './simulated-source.js';
 
 const host = { reportedCacheLine: 64, onlineCpus: 2, affinityCpus: 2 };
@@ -72,5 +72,44 @@ describe('reference profiles', () => {
   it('an unknown profile or GOARCH is a clear error', () => {
     expect(() => profileSettings('musl' as never, host)).toThrow(/unknown profile/);
     expect(() => profileSettings('go-1.24', { ...host, goarch: 'sparc' })).toThrow(/GOARCH sparc/);
+  });
+});
+
+describe('every profile\'s settings, exactly', () => {
+  const odd = { reportedCacheLine: 64, onlineCpus: 3, affinityCpus: 5 };
+  it.each([
+    ['glibc-2.41', { policy: 'glibc', alignment: 64, cpus: 1, order: 'highest-first', reclaim: false, returnsStates: true, summary: 'glibc 2.41: one page a refill, stride = size up to 64 B, highest slot first, never unmaps' }],
+    ['go-1.24', { policy: 'percpu', alignment: 64, cpus: 5, order: 'highest-first', reclaim: false, returnsStates: true, summary: 'Go 1.24 (amd64): 5 CPUs × stride a refill, line 64 B, last state first, never unmaps' }],
+    ['selftest-6.11', { policy: 'percpu', alignment: 1, cpus: 3, order: 'highest-first', reclaim: false, returnsStates: false, summary: 'kernel selftest (6.11): 3 CPUs × raw size a refill, no padding, states never returned' }],
+    ['selftest', { policy: 'percpu', alignment: 64, cpus: 3, order: 'highest-first', reclaim: false, returnsStates: false, summary: 'kernel selftest (6.12+): 3 CPUs × stride a refill, line 64 B, states never returned' }],
+    ['adaptive', { policy: 'adaptive', alignment: 64, cpus: 3, order: 'lowest-first', reclaim: { keepEmpty: 1 }, returnsStates: true, summary: 'ours: 1, 2, 4, ... pages a refill, lowest slot first, keeps one empty chunk' }],
+  ] as const)('%s', (name, expected) => {
+    const settings = profileSettings(name, odd);
+    expect(settings).toEqual(expected);
+    expect(allocatorOptions(settings)).toEqual({ policy: expected.policy, alignment: expected.alignment, cpus: expected.cpus, order: expected.order, reclaim: expected.reclaim });
+  });
+
+  it('the profile names, and Node\'s architectures as GOARCH names that all have a Go cache line', () => {
+    expect(PROFILE_NAMES).toEqual(['glibc-2.41', 'go-1.24', 'selftest-6.11', 'selftest', 'adaptive']);
+    expect(GOARCH_OF_NODE).toEqual({ x64: 'amd64', ia32: '386', arm: 'arm', arm64: 'arm64', loong64: 'loong64', ppc64: 'ppc64le', riscv64: 'riscv64', s390x: 's390x', mips: 'mips', mipsel: 'mipsle' });
+    for (const goarch of Object.values(GOARCH_OF_NODE)) expect(GO_CACHE_LINE[goarch], goarch).toBeGreaterThan(0);
+  });
+
+  it.each([
+    [128, 128, 128],
+    [48, 1, 64], // not a power of two: glibc and the selftest use no padding, ours 64
+    [0, 1, 64],
+    [-1, 1, 64],
+    [1, 1, 1],
+  ])('a reported line of %i: glibc and the selftest align to %i, adaptive to %i', (reported, line, adaptive) => {
+    const reportedHost = { ...host, reportedCacheLine: reported };
+    expect(profileSettings('glibc-2.41', reportedHost).alignment).toBe(line);
+    expect(profileSettings('selftest', reportedHost).alignment).toBe(line);
+    expect(profileSettings('adaptive', reportedHost).alignment).toBe(adaptive);
+  });
+
+  it('the errors name the valid choices', () => {
+    expect(() => profileSettings('musl' as never, host)).toThrow(expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION', message: 'unknown profile musl; one of glibc-2.41, go-1.24, selftest-6.11, selftest, adaptive' }));
+    expect(() => profileSettings('go-1.24', { ...host, goarch: 'sparc' })).toThrow(expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION', message: expect.stringMatching(/^no Go 1\.24 cache line is known for GOARCH sparc; one of (\w+, )+wasm$/) }));
   });
 });

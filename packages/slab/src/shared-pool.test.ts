@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { StateHandle } from './api.js';
-import { SharedSlabPool, type ThreadIdentity } from './shared-pool.js';
+import { type PoolStep, SharedSlabPool, type ThreadIdentity } from './shared-pool.js';
 import { SimulatedPageSource } from './simulated-source.js';
 
 /** Threads as a table we control: tid -> start time, and who "we" are right now. */
@@ -230,5 +230,35 @@ describe('a repair after a death inside the lock', () => {
     expect(() => shared.checkInvariants()).not.toThrow();
     expect(shared.stats().emptyChunks).toBeLessThanOrEqual(1);
     expect(shared.stats().repairs).toBe(1);
+  });
+});
+
+describe('the points a scheduler sees (acquireSteps, releaseSteps, sweepSteps)', () => {
+  /** Runs a step generator to its end on an uncontended pool, keeping every point. */
+  function points<T>(steps: Generator<PoolStep, T, boolean | undefined>): { seen: string[]; result: T } {
+    const seen: string[] = [];
+    for (let next = steps.next(); ; next = steps.next()) {
+      if (next.done) return { seen, result: next.value };
+      if (next.value.kind === 'point') seen.push(`${next.value.label}${next.value.locked ? ' (locked)' : ''}`);
+    }
+  }
+
+  it('name each step between two shared-memory writes, and say when the lock is held', () => {
+    const threads = simulatedThreads();
+    const source = new SimulatedPageSource();
+    threads.spawn(5, 50);
+    const pool = SharedSlabPool.create({ stateSize: 144, alignment: 64, source, identity: { current: () => ({ tid: 5, start: 50 }), isAlive: threads.identity.isAlive } });
+    const acquired = points(pool.acquireSteps());
+    // A fresh pool has nothing free and is due a sweep (0 in use >= 0), which finds nothing; then it maps.
+    expect(acquired.seen).toEqual(['acquire: no free state, sweep due', 'acquire: about to map', 'acquire: mapped', 'own: start time written (locked)', 'own: owner written (locked)']);
+    expect(points(pool.releaseSteps(acquired.result!)).seen).toEqual(['release: owner cleared (locked)']);
+    const again = points(pool.acquireSteps()).result!;
+    threads.exit(5);
+    threads.spawn(6, 60);
+    const sweeper = SharedSlabPool.attach(structuredClone(pool.descriptor), { stateSize: 144, alignment: 64, source, identity: { current: () => ({ tid: 6, start: 60 }), isAlive: threads.identity.isAlive } });
+    const swept = points(sweeper.sweepSteps());
+    expect(swept).toEqual({ seen: ['sweep: checking an owner', 'sweep: owner cleared (locked)'], result: 1 });
+    expect(sweeper.ownedBy(5)).toBe(0);
+    expect(again.address).toBeGreaterThan(0n);
   });
 });

@@ -351,6 +351,9 @@ export class SharedSlabPool {
   }
 
   /** One wait for a held lock: a short backoff spin, then a sleep. True when the sleep timed out. */
+  // How long to spin and back off changes only how soon a waiter sleeps, never who gets the
+  // lock or whether a holder is taken over (that needs a timed-out sleep and proof of death).
+  // Stryker disable all
   private waitForLock(holder: number, spins: number): boolean {
     if (spins < SPINS_BEFORE_WAIT) {
       // Back off a little so the holder keeps its cache lines and finishes sooner.
@@ -358,6 +361,7 @@ export class SharedSlabPool {
       for (let pause = (Math.random() * backoff) | 0; pause > 0; pause -= 1) spinSink += pause;
       return false;
     }
+    // Stryker restore all
     const word = this.store.lock;
     Atomics.add(word, LOCK_WAITERS, 1);
     const outcome = Atomics.wait(word, LOCK_HOLDER, holder, this.lockCheckMs);
@@ -368,6 +372,7 @@ export class SharedSlabPool {
   private unlock(): void {
     const word = this.store.lock;
     Atomics.store(word, LOCK_HOLDER, 0);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: a waiter not woken here wakes at its lockCheckMs timeout and finds the lock free; waking with none waiting is a no-op
     if (Atomics.load(word, LOCK_WAITERS) > 0) Atomics.notify(word, LOCK_HOLDER, 1);
   }
 
