@@ -68,6 +68,7 @@ export class SlabAllocator implements Disposable {
     }
     this.cpus = positiveInteger('cpus', options.cpus ?? options.source.cpus);
     this.maxChunkPages = positiveInteger('maxChunkPages', options.maxChunkPages ?? 16);
+    // Stryker disable next-line ArithmeticOperator: a default of 2^31 + 1 instead of 2^31 - 1 would show only past 2^31 states (the slot arrays are Int32)
     this.maxStates = positiveInteger('maxStates', options.maxStates ?? 2 ** 31 - 1);
     const reclaim = options.reclaim ?? {};
     this.keepEmpty = reclaim === false ? false : nonNegativeInteger('reclaim.keepEmpty', reclaim.keepEmpty ?? 1);
@@ -121,6 +122,7 @@ export class SlabAllocator implements Disposable {
     store.chunkFree[chunk] = chunkFree - 1;
     header[H.freeCount]! -= 1;
     const inUse = (header[H.inUse]! += 1);
+    // Stryker disable next-line EqualityOperator: `>=` writes the same value again when equal
     if (inUse > header[H.highWater]!) header[H.highWater] = inUse;
     return slot;
   }

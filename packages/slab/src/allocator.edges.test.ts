@@ -1,0 +1,121 @@
+// What the first mutation run of slab found untested in the allocator: option errors word for
+// word, dispose() everywhere, the high-water mark, hooks on every path, layout() of chunks
+// mapped in any order, and a failing unmap.
+import { describe, expect, it } from 'vitest';
+import { SlabAllocator } from './allocator.js';
+import type { MapResult, PageSource, Region } from './api.js';
+import { SimulatedPageSource } from './simulated-source.js';
+
+const base = { stateSize: 144, alignment: 64 } as const;
+
+describe('options are refused word for word', () => {
+  it.each([
+    [{ policy: 'lifo' }, "policy must be 'glibc', 'percpu' or 'adaptive' (got lifo)"],
+    [{ pageSize: 8192 }, 'pageSize 8192 differs from the page source\'s 4096'],
+    [{ pageSize: 3000 }, 'pageSize must be a power of 2 (got 3000)'],
+    [{ alignment: 48 }, 'alignment must be a power of 2 no larger than the page (got 48)'],
+    [{ stateSize: 0 }, 'stateSize must be a positive integer (got 0)'],
+    [{ cpus: 0 }, 'cpus must be a positive integer (got 0)'],
+    [{ maxChunkPages: 1.5 }, 'maxChunkPages must be a positive integer (got 1.5)'],
+    [{ maxStates: -1 }, 'maxStates must be a positive integer (got -1)'],
+    [{ reclaim: { keepEmpty: -1 } }, 'reclaim.keepEmpty must be a non-negative integer (got -1)'],
+    [{ order: 'random' }, "order must be 'lowest-first' or 'highest-first' (got random)"],
+  ])('%j', (options, message) => {
+    expect(() => new SlabAllocator({ ...base, source: new SimulatedPageSource(), ...(options as object) })).toThrow(expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION', message }));
+  });
+
+  it('accepts the largest maxStates, and reclaim: false', () => {
+    const allocator = new SlabAllocator({ ...base, source: new SimulatedPageSource(), maxStates: 2 ** 31 - 1, reclaim: false });
+    expect(allocator.maxStates).toBe(2 ** 31 - 1);
+    expect(allocator.keepEmpty).toBe(false);
+  });
+});
+
+describe('after dispose()', () => {
+  it.each(['allocate', 'free', 'stats', 'layout', 'checkInvariants'] as const)('%s() says what was called and what to do', (operation) => {
+    const allocator = new SlabAllocator({ ...base, source: new SimulatedPageSource() });
+    const held = allocator.allocate()!;
+    allocator.dispose();
+    expect(allocator.disposed).toBe(true);
+    const call = { allocate: () => allocator.allocate(), free: () => allocator.free(held), stats: () => allocator.stats(), layout: () => allocator.layout(), checkInvariants: () => allocator.checkInvariants() }[operation];
+    expect(call).toThrow(expect.objectContaining({ code: 'ERR_SLAB_DISPOSED', message: `${operation}() after dispose(): create a new allocator` }));
+  });
+
+  it('a live allocator says it is not disposed; using it with `using` unmaps every chunk at the end of the block', () => {
+    const source = new SimulatedPageSource();
+    {
+      using allocator = new SlabAllocator({ ...base, source, policy: 'glibc', reclaim: false });
+      for (let index = 0; index < 50; index += 1) allocator.allocate();
+      expect(allocator.disposed).toBe(false);
+      expect(source.liveMappings()).toHaveLength(3);
+    }
+    expect(source.liveMappings()).toEqual([]);
+  });
+});
+
+describe('counters and hooks', () => {
+  it('the high-water mark only rises', () => {
+    const allocator = new SlabAllocator({ ...base, source: new SimulatedPageSource() });
+    const held = [allocator.allocate()!, allocator.allocate()!, allocator.allocate()!];
+    allocator.free(held[0]!);
+    allocator.free(held[1]!);
+    allocator.allocate();
+    expect(allocator.stats()).toMatchObject({ statesInUse: 2, highWater: 3 });
+  });
+
+  it('onFree gets the address and slot of a state freed by bare address; onMap and onUnmap see every region', () => {
+    const events: string[] = [];
+    const allocator = new SlabAllocator({
+      ...base,
+      source: new SimulatedPageSource(),
+      reclaim: { keepEmpty: 0 },
+      hooks: { onMap: (region) => events.push(`map ${region.byteLength}`), onUnmap: (region) => events.push(`unmap ${region.byteLength}`), onFree: (handle) => events.push(`free ${handle.index} 0x${handle.address.toString(16)}`) },
+    });
+    const held = allocator.allocate()!;
+    allocator.free(held.address);
+    expect(events).toEqual(['map 4096', `free ${held.index} 0x${held.address.toString(16)}`, 'unmap 4096']);
+  });
+});
+
+/** A page source that hands out each mapping below the previous one. */
+function descending(): PageSource & { unmapFails: boolean } {
+  let next = 0x7f00_0010_0000n;
+  return {
+    pageSize: 4096,
+    cacheLineSize: 64,
+    cpus: 1,
+    unmapFails: false,
+    map(byteLength: number): MapResult {
+      next -= BigInt(byteLength) + 4096n;
+      return { ok: true, region: { address: next, byteLength } } as MapResult;
+    },
+    unmap(_region: Region) {
+      if (this.unmapFails) throw new Error('EINVAL');
+    },
+  };
+}
+
+describe('layout() and unmapping', () => {
+  it('lists chunks by address whatever order they were mapped in, with their byte lengths', () => {
+    const allocator = new SlabAllocator({ ...base, source: descending(), policy: 'adaptive' });
+    for (let index = 0; index < 80; index += 1) allocator.allocate();
+    const chunks = allocator.layout().chunks;
+    expect(chunks.length).toBeGreaterThan(2);
+    const addresses = chunks.map((chunk) => chunk.address);
+    expect(addresses).toEqual([...addresses].sort((a, b) => (a < b ? -1 : 1)));
+    for (const chunk of chunks) expect(chunk.byteLength).toBe(chunk.pages.length * 4096);
+    expect(chunks.reduce((total, chunk) => total + chunk.pages.length, 0)).toBe(allocator.stats().pages);
+  });
+
+  it('a failed unmap is recorded and the chunk stays; dispose() reports it as ERR_SLAB_UNMAP_FAILED', () => {
+    const source = descending();
+    const allocator = new SlabAllocator({ ...base, source, reclaim: { keepEmpty: 0 } });
+    const held = allocator.allocate()!;
+    source.unmapFails = true;
+    allocator.free(held);
+    expect(allocator.stats().chunks).toBe(1);
+    expect(allocator.lastUnmapFailure).toMatch(/^unmap of 0x[0-9a-f]+ failed: EINVAL$/);
+    allocator.checkInvariants();
+    expect(() => allocator.dispose()).toThrow(expect.objectContaining({ code: 'ERR_SLAB_UNMAP_FAILED', message: expect.stringMatching(/^unmap of 0x[0-9a-f]+ failed: EINVAL$/) }));
+  });
+});
