@@ -119,3 +119,70 @@ describe('layout() and unmapping', () => {
     expect(() => allocator.dispose()).toThrow(expect.objectContaining({ code: 'ERR_SLAB_UNMAP_FAILED', message: expect.stringMatching(/^unmap of 0x[0-9a-f]+ failed: EINVAL$/) }));
   });
 });
+
+it('layout() lists only mapped chunks: one given back is gone from it', () => {
+  const allocator = new SlabAllocator({ ...base, source: new SimulatedPageSource(), policy: 'glibc', reclaim: { keepEmpty: 0 } });
+  const held = Array.from({ length: 42 }, () => allocator.allocate()!);
+  for (const handle of held.slice(0, 21)) allocator.free(handle);
+  const layout = allocator.layout();
+  expect(layout.chunks).toHaveLength(1);
+  expect(layout.chunks[0]!.pages[0]!.slots.every((slot) => slot === 'used')).toBe(true);
+});
+
+describe('handles and addresses that lie', () => {
+  it('a handle whose index is not an integer, or past the slots, is resolved by its address', () => {
+    const allocator = new SlabAllocator({ ...base, source: new SimulatedPageSource() });
+    const first = allocator.allocate()!;
+    const second = allocator.allocate()!;
+    allocator.free({ address: first.address, index: 0.5 });
+    allocator.free({ address: second.address, index: 10_000 });
+    expect(allocator.stats().statesInUse).toBe(0);
+    allocator.checkInvariants();
+  });
+
+  it('a non-BigInt address is ERR_SLAB_FOREIGN, with the value in the message', () => {
+    const allocator = new SlabAllocator({ ...base, source: new SimulatedPageSource() });
+    allocator.allocate();
+    expect(() => allocator.free({ address: 4096, index: -1 } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLAB_FOREIGN', message: '4096 is not an address this allocator handed out' }));
+    expect(() => allocator.free(4096 as never)).toThrow(expect.objectContaining({ code: 'ERR_SLAB_FOREIGN', message: 'undefined is not an address this allocator handed out' }));
+  });
+
+  it('slot 0 freed last heads the free list and keeps its links when more are freed', () => {
+    const allocator = new SlabAllocator({ ...base, source: new SimulatedPageSource() });
+    const held = Array.from({ length: 4 }, () => allocator.allocate()!);
+    allocator.free(held[0]!);
+    allocator.free(held[2]!);
+    allocator.checkInvariants();
+    expect(allocator.allocate()!.index).toBe(held[2]!.index);
+    expect(allocator.allocate()!.index).toBe(held[0]!.index);
+  });
+
+  it('hooks with only some callbacks set: the others are simply not called', () => {
+    const freed: bigint[] = [];
+    const allocator = new SlabAllocator({ ...base, source: new SimulatedPageSource(), reclaim: { keepEmpty: 0 }, hooks: { onFree: (handle) => freed.push(handle.address) } });
+    const held = allocator.allocate()!;
+    allocator.free(held);
+    expect(freed).toEqual([held.address]);
+  });
+
+  it('a page source that returns memory past 2^53 is refused like a misaligned one', () => {
+    const source = new SimulatedPageSource({ baseAddress: 1n << 53n });
+    const allocator = new SlabAllocator({ ...base, source });
+    expect(allocator.allocate()).toBeNull();
+    expect(allocator.stats().lastMapFailure).toMatch(/^page source returned 4096 bytes at 0x20000000000000; asked for 4096 page-aligned bytes$/);
+    expect(source.liveMappings()).toEqual([]);
+  });
+
+  it('chunk records are reused as chunks come and go, whatever their sizes', () => {
+    const allocator = new SlabAllocator({ ...base, source: new SimulatedPageSource(), policy: 'adaptive', reclaim: { keepEmpty: 0 } });
+    for (let round = 0; round < 50; round += 1) {
+      const held = Array.from({ length: 10 + ((round * 37) % 90) }, () => allocator.allocate()!);
+      allocator.checkInvariants();
+      for (const handle of held) allocator.free(handle);
+      allocator.checkInvariants();
+    }
+    // Each round maps at most 4 chunks (1 + 2 + 4 + 8 pages hold 100 states), and all are given back.
+    expect(allocator.store.header[4]).toBeLessThanOrEqual(8);
+    expect(allocator.stats()).toMatchObject({ chunks: 0, statesInUse: 0 });
+  });
+});

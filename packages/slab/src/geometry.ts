@@ -58,9 +58,9 @@ export function computeGeometry(stateSize: number, pageSize: number, alignment: 
 /** Page-level waste: padding between states and the unused tail, per page. */
 export function pageWaste(geometry: Geometry): { padding: number; tail: number } {
   const { stateSize, stride, statesPerPage, pageSize } = geometry;
-  const lastEnd = (statesPerPage - 1) * stride + stateSize;
-  const padding = (statesPerPage - 1) * (stride - stateSize) + Math.min(stride - stateSize, pageSize - lastEnd);
-  return { padding, tail: pageSize - statesPerPage * stateSize - padding };
+  // Every state, the last included, is followed by stride - stateSize bytes of padding: the
+  // page holds statesPerPage whole strides (pageSize >= statesPerPage * stride).
+  return { padding: statesPerPage * (stride - stateSize), tail: pageSize - statesPerPage * stride };
 }
 
 /** Pages in the next refill. `mappedChunks` counts chunks mapped right now. */

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { StateHandle } from './api.js';
 import { type PoolStep, SharedSlabPool, type ThreadIdentity } from './shared-pool.js';
+import { SharedStore } from './shared-store.js';
 import { SimulatedPageSource } from './simulated-source.js';
 
 /** Threads as a table we control: tid -> start time, and who "we" are right now. */
@@ -260,5 +261,58 @@ describe('the points a scheduler sees (acquireSteps, releaseSteps, sweepSteps)',
     expect(swept).toEqual({ seen: ['sweep: checking an owner', 'sweep: owner cleared (locked)'], result: 1 });
     expect(sweeper.ownedBy(5)).toBe(0);
     expect(again.address).toBeGreaterThan(0n);
+  });
+});
+
+describe('SharedSlabPool edges the mutation run found untested', () => {
+  const options = (identity: ThreadIdentity, source = new SimulatedPageSource()) => ({ stateSize: 144, alignment: 64, policy: 'glibc' as const, source, identity });
+
+  it('attach and attachStore refuse another state size, naming both', () => {
+    const threads = simulatedThreads();
+    const pool = SharedSlabPool.create(options(threads.identity));
+    expect(() => SharedSlabPool.attach(pool.descriptor, { ...options(threads.identity), stateSize: 200 })).toThrow(expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION', message: 'the shared pool holds 144-byte states, not 200' }));
+    expect(() => SharedSlabPool.attach(null as never, options(threads.identity))).toThrow(expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION', message: 'the shared pool holds undefined-byte states, not 144' }));
+    const store = SharedStore.create();
+    SharedSlabPool.attachStore(store.descriptor, options(threads.identity));
+    expect(() => SharedSlabPool.attachStore(store.descriptor, { ...options(threads.identity), stateSize: 200 })).toThrow(expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION', message: 'the shared pool holds 144-byte states, not 200' }));
+    expect(SharedSlabPool.attachStore(store.descriptor, options(threads.identity)).descriptor.stateSize).toBe(144);
+  });
+
+  it('checkInvariants() reports an owned slot with no owner thread, and an owner on a free slot', () => {
+    const threads = simulatedThreads();
+    const pool = SharedSlabPool.create(options(threads.identity));
+    const held = pool.acquire()!;
+    const other = pool.acquire()!;
+    pool.release(other);
+    const store = SharedStore.attach(pool.descriptor.store);
+    store.ownerTid[held.index] = 0;
+    expect(() => pool.checkInvariants()).toThrow(expect.objectContaining({ code: 'ERR_SLAB_INVARIANT', message: `invariant broken: slot ${held.index} is owned but has no owner thread` }));
+    store.ownerTid[held.index] = 100;
+    store.ownerTid[other.index] = 100;
+    expect(() => pool.checkInvariants()).toThrow(expect.objectContaining({ message: `invariant broken: slot ${other.index} is not owned but has owner thread` }));
+  });
+
+  it('metadata that cannot grow: acquire() returns null, says why, and gives the pages back', () => {
+    const threads = simulatedThreads();
+    const source = new SimulatedPageSource();
+    const full = SharedStore.create().descriptor.buffers;
+    // Room for 64 slots only: the fourth one-page refill (84 slots) cannot be recorded.
+    const buffers = { ...full, slotChunk: new SharedArrayBuffer(64 * 4, { maxByteLength: 64 * 4 }) };
+    const pool = SharedSlabPool.attachStore({ version: 1, buffers }, options(threads.identity, source));
+    const held = Array.from({ length: 63 }, () => pool.acquire());
+    expect(held.every((handle) => handle !== null)).toBe(true);
+    expect(pool.acquire()).toBeNull();
+    expect(pool.stats().lastMapFailure).toMatch(/^metadata: the shared pool could not grow slotChunk to \d+ entries: /);
+    expect(source.liveMappings()).toHaveLength(3);
+    pool.checkInvariants();
+  });
+
+  it('a lock left by a dead thread is taken over with the default lockCheckMs', () => {
+    const threads = simulatedThreads();
+    const pool = SharedSlabPool.create(options(threads.identity));
+    pool.acquire();
+    SharedStore.attach(pool.descriptor.store).lock[0] = 4242; // a tid that never lived
+    expect(pool.acquire()).not.toBeNull();
+    expect(pool.stats().repairs).toBe(1);
   });
 });
