@@ -3,8 +3,8 @@
 // run left alive, this re-runs only those mutants, then merges the result into the full report:
 //
 //   node scripts/mutation-rerun.mjs plan <core>    writes packages/<core>/stryker.rerun.json:
-//                                                  the survivors and uncovered mutants of the
-//                                                  last full run, found again in today's code
+//                                                  the survivors, uncovered and ignored mutants
+//                                                  of the last full run, found again in today's code
 //   (cd packages/<core> && npx stryker run stryker.rerun.json)
 //   node scripts/mutation-rerun.mjs merge <core>   folds reports/mutation/rerun.json into
 //                                                  reports/mutation/mutation.json (the full
@@ -25,7 +25,8 @@ if (!['plan', 'merge'].includes(mode) || !core || !existsSync(join(directory, 's
   process.exit(2);
 }
 
-const alive = (mutant) => mutant.status === 'Survived' || mutant.status === 'NoCoverage';
+// Ignored ones too: a Stryker disable comment may have been taken back since.
+const alive = (mutant) => mutant.status === 'Survived' || mutant.status === 'NoCoverage' || mutant.status === 'Ignored';
 
 /** Where `mutant` of `oldSource` sits in `newSource`: the same line text, nearest the old line. */
 function relocate(mutant, oldSource, newSource) {

@@ -144,6 +144,5 @@ function describeBits(value: number, table: ReadonlyArray<readonly [number, stri
 }
 
 function hostIsLittleEndian(): boolean {
-  // Stryker disable next-line ConditionalExpression: `true` is this answer on every little-endian host; only a big-endian one (s390x) could tell
   return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 }

@@ -122,7 +122,6 @@ export class SlabAllocator implements Disposable {
     store.chunkFree[chunk] = chunkFree - 1;
     header[H.freeCount]! -= 1;
     const inUse = (header[H.inUse]! += 1);
-    // Stryker disable next-line EqualityOperator: `>=` writes the same value again when equal
     if (inUse > header[H.highWater]!) header[H.highWater] = inUse;
     return slot;
   }

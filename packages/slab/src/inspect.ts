@@ -33,7 +33,6 @@ export function collectLayout(allocator: SlabAllocator): SlabLayout {
   const { store, geometry } = allocator;
   const chunks: ChunkLayout[] = [];
   const order: number[] = [];
-  // Stryker disable next-line EqualityOperator: the record past the last is never marked mapped
   for (let chunk = 0; chunk < store.header[H.chunkCount]!; chunk += 1) {
     if (store.chunkMapped[chunk] === 1) order.push(chunk);
   }

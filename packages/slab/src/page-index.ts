@@ -28,7 +28,6 @@ export function findPage(store: Store, pageNumber: number): number {
  * stay short and an empty entry always ends them. Call before insertPage.
  */
 export function reservePages(store: Store, pages: number): void {
-  // Stryker disable next-line EqualityOperator: growing at exactly half load instead of past it only grows one insert sooner
   if (pages * 2 <= store.pageKeys.length) return;
   let capacity = store.pageKeys.length;
   while (pages * 2 > capacity) capacity *= 2;

@@ -133,7 +133,6 @@ export function glibcPointerArray(refills: number, statesPerPage: number, pageSi
   let capacity = 0;
   let total = 0;
   for (let refill = 0; refill < refills; refill += 1) {
-    // Stryker disable next-line EqualityOperator: at equality the new capacity is the old one (it already fits exactly)
     if (total + statesPerPage > capacity) capacity = (Math.ceil(((total + statesPerPage) * pointerBytes) / pageSize) * pageSize) / pointerBytes;
     total += statesPerPage;
   }

@@ -239,7 +239,7 @@ export class SharedSlabPool {
     const slots = this.store.header[H.slotCount]!;
     for (let slot = 0; slot < slots; slot += 1) {
       const tid = this.store.ownerTid[slot]!;
-      // Stryker disable next-line ConditionalExpression,LogicalOperator: a filter only; the re-check under the lock below frees nothing that is not owned by the dead thread checked
+      // Stryker disable next-line LogicalOperator: a filter only; the re-check under the lock below frees nothing that is not owned by the dead thread checked
       if (tid !== 0 && this.store.slotNext[slot] === SLOT_OWNED) candidates.push([slot, tid, this.store.ownerStart[slot]!]);
     }
     this.unlock();
@@ -248,7 +248,6 @@ export class SharedSlabPool {
       yield { kind: 'point', label: 'sweep: checking an owner', locked: false };
       if (this.positivelyDead(candidate[1], candidate[2])) dead.push(candidate);
     }
-    // Stryker disable next-line ConditionalExpression: with no dead owner the locked pass below frees nothing and returns 0
     if (dead.length === 0) return 0;
     yield* this.lockSteps(me.tid);
     let reclaimed = 0;
@@ -353,9 +352,6 @@ export class SharedSlabPool {
   }
 
   /** One wait for a held lock: a short backoff spin, then a sleep. True when the sleep timed out. */
-  // How long to spin and back off changes only how soon a waiter sleeps, never who gets the
-  // lock or whether a holder is taken over (that needs a timed-out sleep and proof of death).
-  // Stryker disable all
   private waitForLock(holder: number, spins: number): boolean {
     if (spins < SPINS_BEFORE_WAIT) {
       // Back off a little so the holder keeps its cache lines and finishes sooner.
@@ -363,7 +359,6 @@ export class SharedSlabPool {
       for (let pause = (Math.random() * backoff) | 0; pause > 0; pause -= 1) spinSink += pause;
       return false;
     }
-    // Stryker restore all
     const word = this.store.lock;
     Atomics.add(word, LOCK_WAITERS, 1);
     const outcome = Atomics.wait(word, LOCK_HOLDER, holder, this.lockCheckMs);

@@ -106,7 +106,6 @@ export class SharedStore implements Store {
     // The lock array never grows, so its view is always current.
     const lock = this.lock ?? new Int32Array(this.descriptor.buffers.lock, 0, 4);
     const generation = Atomics.load(lock, LOCK_GENERATION);
-    // Stryker disable next-line ConditionalExpression: without it the views are re-created when nothing grew: slower, the same views
     if (generation === this.generation) return;
     for (const [field, kind] of Object.entries(FIELDS) as Array<[Field, Kind]>) {
       (this as unknown as Record<Field, unknown>)[field] = view(kind, this.descriptor.buffers[field]);

@@ -239,7 +239,6 @@ export class VdsoImage {
    * @throws VdsoParseError when a symbol entry or its name is corrupt.
    */
   symbols(): VdsoSymbol[] {
-    // Stryker disable next-line ConditionalExpression: a cache; without it the same list is built again
     if (this.symbolList) return this.symbolList;
     const list: VdsoSymbol[] = [];
     for (let index = 1; index < this.info.symbolCount; index += 1) {
@@ -252,7 +251,6 @@ export class VdsoImage {
 
   private lookupGnu(table: GnuHash, name: string, version: string | undefined): VdsoSymbol | undefined {
     const hash = gnuHash(name);
-    // Stryker disable next-line ConditionalExpression: the bloom filter only saves walking a chain that would find nothing
     if (!this.bloomMayContain(table, hash)) return undefined;
     const buckets = table.offset + 16 + table.bloomSize * this.reader.wordSize;
     const chains = buckets + table.bucketCount * 4;
@@ -267,7 +265,6 @@ export class VdsoImage {
     for (;;) {
       if (index >= count) return undefined;
       const chainHash = this.reader.u32(chains + (index - table.symbolOffset) * 4, GNU_CHAIN);
-      // Stryker disable next-line ConditionalExpression: the hash only saves comparing names; match() compares them
       if ((chainHash | 1) === (hash | 1)) {
         const symbol = this.match(index, name, version);
         if (symbol) return symbol;
@@ -284,9 +281,7 @@ export class VdsoImage {
     let index = this.hashEntry(buckets + (hash % table.bucketCount) * table.entrySize, table.entrySize, 'DT_HASH bucket');
     // A chain can visit each symbol at most once; more steps means a cycle.
     for (let steps = 0; index !== 0; steps += 1) {
-      // Stryker disable next-line EqualityOperator: one step more before a cycle is refused changes nothing else
-      const looping = steps >= table.chainCount;
-      if (index >= table.chainCount || looping) {
+      if (index >= table.chainCount || steps >= table.chainCount) {
         throw new VdsoParseError('ERR_VDSO_BAD_HASH', chains, `DT_HASH chain is cyclic or leaves the table (symbol ${index} of ${table.chainCount})`);
       }
       const symbol = this.match(index, name, version);
@@ -346,7 +341,6 @@ export class VdsoImage {
   }
 
   private versionNamesByIndex(): Map<number, string> {
-    // Stryker disable next-line ConditionalExpression: a cache; without it the same map is built again
     if (this.versionNames) return this.versionNames;
     const names = new Map<number, string>();
     const reader = this.reader;
@@ -409,7 +403,6 @@ export class VdsoImage {
     const first = 1n << BigInt(hash % bits);
     const second = 1n << BigInt((hash >>> (table.bloomShift & 31)) % bits);
     const mask = first | second;
-    // Stryker disable next-line ConditionalExpression: "maybe" for every name only costs a chain walk (see lookupGnu)
     return (word & mask) === mask;
   }
 
