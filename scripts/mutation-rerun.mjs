@@ -68,6 +68,8 @@ if (mode === 'plan') {
   const rerun = JSON.parse(readFileSync(join(reports, 'rerun.json'), 'utf8'));
   let updated = 0;
   let removed = 0;
+  let added = 0;
+  const matched = new Set();
   for (const [file, entry] of Object.entries(full.files)) {
     const again = rerun.files[file];
     const kept = [];
@@ -79,10 +81,19 @@ if (mode === 'plan') {
       const at = again ? relocate(mutant, entry.source, again.source) : undefined;
       const match = at && again.mutants.find((candidate) => candidate.mutatorName === mutant.mutatorName && candidate.replacement === mutant.replacement && candidate.location.start.line === at.start.line && candidate.location.start.column === at.start.column);
       if (match) {
+        matched.add(match);
         kept.push({ ...mutant, status: match.status, statusReason: match.statusReason, killedBy: match.killedBy, location: match.location });
         updated += 1;
       } else if (!at) removed += 1; // its code is gone
       else kept.push(mutant);
+    }
+    // Mutants of code written since the full run (a re-run range can cover a rewritten line).
+    const oldLines = new Set(entry.source.split('\n'));
+    const newLines = again ? again.source.split('\n') : [];
+    for (const mutant of again?.mutants ?? []) {
+      if (matched.has(mutant) || oldLines.has(newLines[mutant.location.start.line - 1])) continue;
+      kept.push(mutant);
+      added += 1;
     }
     entry.mutants = kept;
     if (again) entry.source = again.source;
@@ -90,5 +101,5 @@ if (mode === 'plan') {
   // The tests that killed re-run mutants, so killed-by names resolve.
   full.testFiles = { ...(full.testFiles ?? {}), ...(rerun.testFiles ?? {}) };
   writeFileSync(join(reports, 'mutation.json'), JSON.stringify(full));
-  process.stdout.write(`merged ${updated} re-run mutants; ${removed} were in code since removed\n`);
+  process.stdout.write(`merged ${updated} re-run mutants; ${removed} were in code since removed; ${added} are new\n`);
 }
