@@ -236,6 +236,15 @@ describe('corners that are not refused', () => {
     expect(parseVdso(grown).symbols().map((symbol) => symbol.version)).toEqual([undefined, undefined, undefined]);
   });
 
+  it('a tag given twice: the first occurrence counts', () => {
+    const { bytes, view, entry } = image({ versions: [] });
+    // DT_SYMENT's entry (after DT_STRSZ's) becomes a second DT_STRSZ of 3 bytes: too short for any name.
+    const second = entry(DT_SYMENT);
+    view.setBigInt64(second, BigInt(DT_STRSZ), true);
+    view.setBigUint64(second + 8, 3n, true);
+    expect(parseVdso(bytes).symbols().map((symbol) => symbol.name).sort()).toEqual(['getrandom', 'time', 'zz_last']);
+  });
+
   it('the first occurrence of a tag wins, and a tag number nothing looks up is ignored', () => {
     const { bytes, view, entry, setTag } = image();
     // A tag number past 2^32 placed where DT_SYMENT was: nobody asks for it, so no DT_SYMENT check.
