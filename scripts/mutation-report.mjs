@@ -28,10 +28,9 @@ function mutantsOf(path) {
     const lines = entry.source.split('\n');
     for (const mutant of entry.mutants) {
       const { start, end } = mutant.location;
-      const original =
-        start.line === end.line
-          ? lines[start.line - 1].slice(start.column - 1, end.column - 1)
-          : `${lines[start.line - 1].slice(start.column - 1)} …`;
+      // (After a merge, mutants that were killed before keep the full run's lines: '' then.)
+      const line = lines[start.line - 1] ?? '';
+      const original = start.line === end.line ? line.slice(start.column - 1, end.column - 1) : `${line.slice(start.column - 1)} …`;
       list.push({
         file: isAbsolute(file) ? relative(join(root, 'packages', core), file).replaceAll('\\', '/') : file,
         line: start.line,

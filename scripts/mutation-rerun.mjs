@@ -2,7 +2,7 @@
 // A full StrykerJS run of slab takes over an hour here. After tests are added for what a full
 // run left alive, this re-runs only those mutants, then merges the result into the full report:
 //
-//   node scripts/mutation-rerun.mjs plan <core>    writes packages/<core>/stryker.rerun.json:
+//   node scripts/mutation-rerun.mjs plan <core> [--single]  writes packages/<core>/stryker.rerun.json:
 //                                                  the survivors, uncovered and ignored mutants
 //                                                  of the last full run, found again in today's code
 //   (cd packages/<core> && npx stryker run stryker.rerun.json)
@@ -16,7 +16,9 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [mode, core] = process.argv.slice(2);
+const [mode, core, ...flags] = process.argv.slice(2);
+// --single: only alive mutants within one line (a block's range takes every mutant inside it along).
+const singleLine = flags.includes('--single');
 const root = join(import.meta.dirname, '..');
 const directory = join(root, 'packages', core ?? '');
 const reports = join(directory, 'reports', 'mutation');
@@ -51,9 +53,11 @@ if (mode === 'plan') {
   for (const [file, entry] of Object.entries(full.files)) {
     const current = readFileSync(join(directory, file), 'utf8');
     for (const mutant of entry.mutants.filter(alive)) {
+      if (singleLine && (mutant.status === 'Ignored' || mutant.location.start.line !== mutant.location.end.line)) continue;
       const at = relocate(mutant, entry.source, current);
       if (at === undefined) gone += 1;
-      else ranges.add(`${file}:${at.start.line}:${at.start.column}-${at.end.line}:${at.end.column}`);
+      // The report's columns count from 1; a mutate range's from 0.
+      else ranges.add(`${file}:${at.start.line}:${at.start.column - 1}-${at.end.line}:${at.end.column}`);
     }
   }
   const config = JSON.parse(readFileSync(join(directory, 'stryker.config.json'), 'utf8'));
@@ -62,9 +66,10 @@ if (mode === 'plan') {
   writeFileSync(join(directory, 'stryker.rerun.json'), `${JSON.stringify(config, null, 2)}\n`);
   process.stdout.write(`${ranges.size} ranges to re-run; ${gone} mutants' lines are gone from the source\n`);
 } else {
+  // The full run's report is kept as full.json; each merge builds on the last.
   const fullPath = join(reports, 'full.json');
   if (!existsSync(fullPath)) copyFileSync(join(reports, 'mutation.json'), fullPath);
-  const full = JSON.parse(readFileSync(fullPath, 'utf8'));
+  const full = JSON.parse(readFileSync(join(reports, 'mutation.json'), 'utf8'));
   const rerun = JSON.parse(readFileSync(join(reports, 'rerun.json'), 'utf8'));
   let updated = 0;
   let removed = 0;
@@ -85,7 +90,7 @@ if (mode === 'plan') {
         kept.push({ ...mutant, status: match.status, statusReason: match.statusReason, killedBy: match.killedBy, location: match.location });
         updated += 1;
       } else if (!at) removed += 1; // its code is gone
-      else kept.push(mutant);
+      else kept.push({ ...mutant, location: at }); // not re-run: still alive, where it is now
     }
     // Mutants of code written since the full run (a re-run range can cover a rewritten line).
     const oldLines = new Set(entry.source.split('\n'));
