@@ -25,8 +25,8 @@ export const sourceMutants = {
   'elf-hash-sign-slip': {
     package: 'vdso',
     file: 'src/hash.ts',
-    find: 'if (high !== 0) hash ^= high >>> 24;',
-    replace: 'if (high !== 0) hash ^= high >> 24;',
+    find: 'hash = ((hash ^ (high >>> 24)) & ~high) >>> 0;',
+    replace: 'hash = ((hash ^ (high >> 24)) & ~high) >>> 0;',
     mistake: 'the SysV hash folds the top nibble back with a signed shift: only names whose hash reaches bit 31 differ, and none of the fixed names does',
     target: 'elf',
     caughtAs: 'elfHash differs from the reference definition; a long name in a DT_HASH-only image is not found',
@@ -43,8 +43,8 @@ export const sourceMutants = {
   'strtab-end-off-by-one': {
     package: 'vdso',
     file: 'src/parse.ts',
-    find: 'strsz === undefined ? reader.length : Math.min(reader.length, this.strtab + Number(strsz > BigInt(reader.length) ? reader.length : strsz));',
-    replace: 'strsz === undefined ? reader.length : Math.min(reader.length, this.strtab + Number(strsz > BigInt(reader.length) ? reader.length : strsz) - 1);',
+    find: 'strsz === undefined ? reader.length : Math.min(reader.length, this.strtab + Number(strsz));',
+    replace: 'strsz === undefined ? reader.length : Math.min(reader.length, this.strtab + Number(strsz) - 1);',
     mistake: 'the end of the string table is taken as its last byte, not one past it',
     target: 'elf',
     caughtAs: 'a generated image whose last string is a symbol name: reading it fails',
