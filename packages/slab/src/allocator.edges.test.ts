@@ -116,7 +116,7 @@ describe('layout() and unmapping', () => {
     expect(allocator.stats().chunks).toBe(1);
     expect(allocator.lastUnmapFailure).toMatch(/^unmap of 0x[0-9a-f]+ failed: EINVAL$/);
     allocator.checkInvariants();
-    expect(() => allocator.dispose()).toThrow(expect.objectContaining({ code: 'ERR_SLAB_UNMAP_FAILED', message: expect.stringMatching(/^unmap of 0x[0-9a-f]+ failed: EINVAL$/) }));
+    expect(() => allocator.dispose()).toThrow(expect.objectContaining({ code: 'ERR_SLAB_UNMAP_FAILED', message: expect.stringMatching(/^unmap of 0x[0-9a-f]+ failed: EINVAL$/), cause: expect.objectContaining({ message: 'EINVAL' }) }));
   });
 });
 

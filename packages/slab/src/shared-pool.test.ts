@@ -138,7 +138,7 @@ describe('SharedSlabPool', () => {
 });
 
 describe('SharedSlabPool growth', () => {
-  it('a sweep runs when mapping fails, even before the pool has doubled', () => {
+  it('while mapping fails, dead threads\' states serve new ones (the growth sweep that falls due reclaims them; shared-pool.paths.test.ts covers the sweep that runs only because mapping failed)', () => {
     let refuse = false;
     const threads = simulatedThreads();
     const source = new SimulatedPageSource({ failWhen: () => (refuse ? 'mmap-denied: EPERM' : undefined) });

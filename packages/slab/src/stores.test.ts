@@ -43,6 +43,20 @@ describe('SharedStore', () => {
     expect(store.chunkBase).toHaveLength(8);
   });
 
+  it('keeps every array while the entries asked for fit exactly: no growth, no new views, no new bytes', () => {
+    const store = SharedStore.create();
+    const views = [...SLOT_FIELDS, ...CHUNK_FIELDS].map((field) => store[field]);
+    store.ensureSlots(64);
+    store.ensureChunks(8);
+    store.ensureChunks(8);
+    expect([...SLOT_FIELDS, ...CHUNK_FIELDS].every((field, index) => store[field] === views[index])).toBe(true);
+    expect(store.byteLength()).toBe(SHARED_INITIAL_BYTES);
+    store.ensureChunks(9);
+    store.ensureChunks(16);
+    expect(store.chunkBase).toHaveLength(16);
+    expect(store.byteLength()).toBe(SHARED_INITIAL_BYTES + 8 * 29);
+  });
+
   it('grows slots to at least an eighth more, and every field of the group, and another thread sees it after refresh()', () => {
     const store = SharedStore.create();
     const other = SharedStore.attach(store.descriptor);
@@ -93,7 +107,7 @@ describe('SharedStore', () => {
     const store = SharedStore.create();
     const small = { ...store.descriptor.buffers, slotChunk: new SharedArrayBuffer(64 * 4, { maxByteLength: 100 * 4 }) };
     const attached = SharedStore.attach({ version: 1, buffers: small });
-    expect(() => attached.ensureSlots(200)).toThrow(expect.objectContaining({ code: 'ERR_SLAB_METADATA', message: expect.stringMatching(/^the shared pool could not grow slotChunk to 200 entries: /) }));
+    expect(() => attached.ensureSlots(200)).toThrow(expect.objectContaining({ code: 'ERR_SLAB_METADATA', message: expect.stringMatching(/^the shared pool could not grow slotChunk to 200 entries: /), cause: expect.any(RangeError) }));
   });
 
   it('metadata that cannot be created (address space refused) gives ERR_SLAB_METADATA', () => {
@@ -104,7 +118,7 @@ describe('SharedStore', () => {
       }
     } as never;
     try {
-      expect(() => SharedStore.create()).toThrow(expect.objectContaining({ code: 'ERR_SLAB_METADATA', message: "the shared pool's metadata could not be created: Array buffer allocation failed" }));
+      expect(() => SharedStore.create()).toThrow(expect.objectContaining({ code: 'ERR_SLAB_METADATA', message: "the shared pool's metadata could not be created: Array buffer allocation failed", cause: expect.any(RangeError) }));
     } finally {
       globalThis.SharedArrayBuffer = real;
     }
