@@ -1,15 +1,19 @@
 #!/usr/bin/env node
-// node scripts/mutation-report.mjs <core> [--baseline <earlier mutation.json>]
+// node scripts/mutation-report.mjs <core> [--baseline <earlier mutation.json>] [--reasons <file>] [--skeleton]
 // Markdown for tools/fuzz/README.md from packages/<core>/reports/mutation/mutation.json
 // (written by npm run mutate): the score, then every mutant that is not killed, and, given
 // the report of an earlier run, every mutant that survived it and what kills it now.
 // A mutant is matched across runs by file, mutator, original text and replacement, since
 // line numbers move when code is edited.
+// --reasons: a JSON list of { file, mutator, original, replacement, why } for mutants argued
+// equivalent (packages/<core>/mutation/equivalent.json): those alive get their reason printed,
+// the rest are listed as not yet classified. --skeleton prints such a list for the mutants
+// alive now that have no reason yet, with an empty `why`, to be filled in by hand.
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { baseline: { type: 'string' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { baseline: { type: 'string' }, reasons: { type: 'string' }, skeleton: { type: 'boolean' } } });
 const core = positionals[0];
 const root = join(import.meta.dirname, '..');
 const reportPath = core ? join(root, 'packages', core, 'reports', 'mutation', 'mutation.json') : '';
@@ -30,7 +34,8 @@ function mutantsOf(path) {
       const { start, end } = mutant.location;
       // (After a merge, mutants that were killed before keep the full run's lines: '' then.)
       const line = lines[start.line - 1] ?? '';
-      const original = start.line === end.line ? line.slice(start.column - 1, end.column - 1) : `${line.slice(start.column - 1)} …`;
+      // A block spans lines: its whole first line names it (a lone '{' would not).
+      const original = start.line === end.line ? line.slice(start.column - 1, end.column - 1) : `${line.trim()} …`;
       list.push({
         file: isAbsolute(file) ? relative(join(root, 'packages', core), file).replaceAll('\\', '/') : file,
         line: start.line,
@@ -67,12 +72,34 @@ if (ignored.length > 0) {
 }
 
 const alive = mutants.filter((mutant) => mutant.status === 'Survived' || mutant.status === 'NoCoverage');
-if (alive.length > 0) {
-  out.push(`Still alive (${alive.length}):`);
+const reasons = new Map();
+if (values.reasons) {
+  for (const entry of JSON.parse(readFileSync(values.reasons, 'utf8'))) {
+    if (!entry.why) continue;
+    reasons.set(key(entry), entry.why);
+  }
+}
+if (values.skeleton) {
+  const missing = alive.filter((mutant) => !reasons.has(key(mutant))).map(({ file, line, mutator, original, replacement, status }) => ({ file, line, mutator, original, replacement, status, why: '' }));
+  process.stdout.write(`${JSON.stringify(missing, null, 2)}\n`);
+  process.exit(0);
+}
+const argued = alive.filter((mutant) => reasons.has(key(mutant)));
+const open = alive.filter((mutant) => !reasons.has(key(mutant)));
+if (argued.length > 0) {
+  out.push(`Alive and equivalent, each with the reason no caller can tell (${argued.length}):`);
+  out.push('');
+  out.push('| where | mutant | why it changes nothing a caller can see |');
+  out.push('|---|---|---|');
+  for (const mutant of argued) out.push(`| ${mutant.file}:${mutant.line} | ${mutant.mutator}: ${code(mutant.original)} → ${code(mutant.replacement)} | ${reasons.get(key(mutant)).replaceAll('|', '\\|')} |`);
+  out.push('');
+}
+if (open.length > 0) {
+  out.push(`${values.reasons ? 'Alive and not yet classified' : 'Still alive'} (${open.length}):`);
   out.push('');
   out.push('| where | mutant | status |');
   out.push('|---|---|---|');
-  for (const mutant of alive) out.push(`| ${mutant.file}:${mutant.line} | ${mutant.mutator}: ${code(mutant.original)} → ${code(mutant.replacement)} | ${mutant.status} |`);
+  for (const mutant of open) out.push(`| ${mutant.file}:${mutant.line} | ${mutant.mutator}: ${code(mutant.original)} → ${code(mutant.replacement)} | ${mutant.status} |`);
   out.push('');
 }
 

@@ -62,6 +62,9 @@ describe('checkInvariants() names every kind of corruption', () => {
     ['a mapped slot marked unmapped', ({ store, owned }) => (store.slotNext[owned[0]!] = SLOT_UNMAPPED), /^invariant broken: slot \d+ is marked unmapped inside mapped chunk \d+$/],
     ['a next link past the last slot', ({ store, owned, slotCount }) => (store.slotNext[owned[0]!] = slotCount + 5), /^invariant broken: slot \d+ has a next link \d+ that is neither a status nor a slot$/],
     ['a next link below the statuses', ({ store, owned }) => (store.slotNext[owned[0]!] = -7), /^invariant broken: slot \d+ has a next link -7 that is neither a status nor a slot$/],
+    ['a next link exactly one past the last slot', ({ store, freeSlots, slotCount }) => (store.slotNext[freeSlots[1]!] = slotCount), /^invariant broken: slot \d+ has a next link \d+ that is neither a status nor a slot$/],
+    ['a free list that starts exactly one past the last slot', ({ store, slotCount }) => (store.header[H.freeHead] = slotCount), /^invariant broken: the free list points at slot \d+, past the last slot$/],
+    ['a slot whose chunk field names no chunk', ({ store, owned }) => (store.slotChunk[owned[0]!] = store.header[H.chunkCount]!), /^invariant broken: slot \d+ is outside chunk \d+'s slot range$/],
     ['a slot recorded in another chunk', ({ store, owned }) => (store.slotChunk[owned[0]!] = 1 - store.slotChunk[owned[0]!]!), /^invariant broken: slot \d+ is outside chunk \d+'s slot range$/],
     ['more slots owned than the header counts', ({ store }) => (store.header[H.inUse]! -= 1), /^invariant broken: \d+ slots are owned but the header says \d+ in use$/],
     ['a free count the slots do not have', ({ store }) => (store.header[H.freeCount]! += 1), /^invariant broken: \d+ slots are free but the header says \d+$/],
@@ -91,6 +94,35 @@ describe('checkInvariants() names every kind of corruption', () => {
     expect(report(free.allocator)).toMatch(/^invariant broken: slot \d+ is free in unmapped chunk \d+$/);
   });
 
+  it('an unmapped slot whose chunk field names a mapped chunk (a later reuse would go astray)', () => {
+    const fixture = withUnmappedChunk();
+    const mapped = [...Array(fixture.store.header[H.chunkCount]!).keys()].find((index) => fixture.store.chunkMapped[index] === 1)!;
+    fixture.store.slotChunk[fixture.slot] = mapped;
+    expect(report(fixture.allocator)).toBe(`invariant broken: slot ${fixture.slot} is outside chunk ${mapped}'s slot range`);
+  });
+
+  it('a cycle among slots past the first 2 048 is still found (the visit marks grow with the slots)', () => {
+    // 1-byte states, no padding: 4 096 slots on one page.
+    const allocator = new SlabAllocator({ stateSize: 1, alignment: 1, source: new SimulatedPageSource() });
+    const handles = Array.from({ length: 4096 }, () => allocator.allocate()!);
+    for (const handle of handles.slice(3000, 3010)) allocator.free(handle);
+    expect(report(allocator)).toBeUndefined();
+    const { store } = allocator;
+    let last = store.header[H.freeHead]!;
+    while (store.slotNext[last]! >= 0) last = store.slotNext[last]!;
+    store.slotNext[last] = store.header[H.freeHead]!;
+    expect(report(allocator)).toMatch(/^invariant broken: slot 3\d{3} is on the free list twice \(a cycle\)$/);
+  });
+
+  it('chunks mapped at falling addresses are healthy: only states of one page are compared for overlap', () => {
+    let next = 0x7f00_0010_0000n;
+    const source = { pageSize: 4096, cacheLineSize: 64, cpus: 1, map: (byteLength: number) => ({ ok: true as const, region: { address: (next -= BigInt(byteLength) + 4096n), byteLength } }), unmap: () => {} };
+    const allocator = new SlabAllocator({ stateSize: 144, alignment: 64, policy: 'adaptive', source });
+    Array.from({ length: 100 }, () => allocator.allocate()!);
+    expect(allocator.stats().chunks).toBeGreaterThan(2);
+    expect(report(allocator)).toBeUndefined();
+  });
+
   it('more fully free chunks mapped than reclaim keeps', () => {
     const fixture = withUnmappedChunk();
     // The one empty chunk reclaim kept, against a limit of none.
@@ -106,6 +138,8 @@ describe('checkInvariants() names every kind of corruption', () => {
       ['a state outside its chunk', (address) => address + (1 << 30), /^invariant broken: slot \d+ lies outside chunk \d+$/],
       // Slot 22 is in the first of chunk 1's two pages: moved to that page's last 64 bytes, it stays inside the chunk.
       ['a state across a page boundary', (address, slot, pageSize) => (slot === 22 ? address - (address % pageSize) + pageSize - 64 : address), /^invariant broken: state at 0x[0-9a-f]+ straddles a page$/],
+      // The last slot of the first chunk (one page, 21 states) moved to the page's last 64 bytes: it starts inside, ends outside.
+      ['a state that runs past its chunk', (address, slot, pageSize) => (slot === 20 ? address - (address % pageSize) + pageSize - 64 : address), /^invariant broken: slot 20 lies outside chunk 0$/],
       ['a misaligned state', (address) => address + 8, /^invariant broken: state at 0x[0-9a-f]+ is not 64-aligned$/],
       ['two states at one address', (address, slot) => (slot % 21 === 1 ? address - 192 : address), /^invariant broken: states \d+ and \d+ overlap$/],
     ];

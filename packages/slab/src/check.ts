@@ -61,24 +61,25 @@ export function verifyInvariants(allocator: SlabAllocator): void {
   for (let slot = 0; slot < slotCount; slot += 1) {
     const next = store.slotNext[slot]!;
     const chunk = store.slotChunk[slot]!;
+    // Every slot, mapped or not, names the chunk record whose range holds it (the ranges
+    // tile the slots, checked above): a wrong one would send a later free to another chunk.
+    const first = store.chunkFirstSlot[chunk]!;
+    if (!(chunk >= 0 && chunk < chunkCount) || slot < first || slot >= first + store.chunkSlots[chunk]!) broken(`slot ${slot} is outside chunk ${chunk}'s slot range`);
     if (next === SLOT_UNMAPPED) {
-      if (store.chunkMapped[chunk] === 1 && slot >= store.chunkFirstSlot[chunk]! && slot < store.chunkFirstSlot[chunk]! + store.chunkSlots[chunk]!) {
-        broken(`slot ${slot} is marked unmapped inside mapped chunk ${chunk}`);
-      }
+      if (store.chunkMapped[chunk] === 1) broken(`slot ${slot} is marked unmapped inside mapped chunk ${chunk}`);
       continue;
     }
     const owned = next === SLOT_OWNED;
     if (!owned && (next < LIST_END || next >= slotCount)) broken(`slot ${slot} has a next link ${next} that is neither a status nor a slot`);
     if (store.chunkMapped[chunk] !== 1) broken(`slot ${slot} is ${owned ? 'owned' : 'free'} in unmapped chunk ${chunk}`);
-    const first = store.chunkFirstSlot[chunk]!;
-    if (slot < first || slot >= first + store.chunkSlots[chunk]!) broken(`slot ${slot} is outside chunk ${chunk}'s slot range`);
     const address = allocator.slotAddress(slot);
     const local = slot - first;
     const base = store.chunkBase[chunk]!;
     if (address < base || address + stateSize > base + store.chunkPages[chunk]! * pageSize) broken(`slot ${slot} lies outside chunk ${chunk}`);
     if ((address % pageSize) + stateSize > pageSize) broken(`state at 0x${address.toString(16)} straddles a page`);
     if (address % alignment !== 0) broken(`state at 0x${address.toString(16)} is not ${alignment}-aligned`);
-    if (local > 0 && local % statesPerPage !== 0 && address < previousAddress + stateSize) {
+    // Against the state before it on the same page (the first of a page has none there).
+    if (local % statesPerPage !== 0 && address < previousAddress + stateSize) {
       broken(`states ${slot - 1} and ${slot} overlap`);
     }
     previousAddress = address;

@@ -22,8 +22,9 @@ export interface Geometry {
   readonly statesPerPage: number;
 }
 
+/** Exact for every safe integer: `value & (value - 1)` works on 32 bits and took 2^32 + 4096 for one. */
 export function isPowerOfTwo(value: number): boolean {
-  return Number.isSafeInteger(value) && value > 0 && (value & (value - 1)) === 0;
+  return Number.isSafeInteger(value) && value > 0 && 2 ** Math.round(Math.log2(value)) === value;
 }
 
 /**

@@ -101,6 +101,7 @@ describe('every profile\'s settings, exactly', () => {
     [0, 1, 64],
     [-1, 1, 64],
     [1, 1, 1],
+    [2 ** 32 + 64, 1, 64], // a 32-bit bit trick would call this a power of two
   ])('a reported line of %i: glibc and the selftest align to %i, adaptive to %i', (reported, line, adaptive) => {
     const reportedHost = { ...host, reportedCacheLine: reported };
     expect(profileSettings('glibc-2.41', reportedHost).alignment).toBe(line);

@@ -30,6 +30,7 @@
 //               up to the L1D line first.
 import type { GrowthPolicy, HandOutOrder, SlabOptions } from './api.js';
 import { SlabError } from './errors.js';
+import { isPowerOfTwo } from './geometry.js';
 
 export type ProfileName = 'glibc-2.41' | 'go-1.24' | 'selftest-6.11' | 'selftest' | 'adaptive';
 
@@ -83,7 +84,7 @@ export interface ProfileSettings {
 
 function lineOrOne(reported: number): number {
   // A line must be a power of two; sysconf reports 0 (or -1) where it does not know.
-  return reported > 0 && (reported & (reported - 1)) === 0 ? reported : 1;
+  return isPowerOfTwo(reported) ? reported : 1;
 }
 
 /**
@@ -109,7 +110,7 @@ export function profileSettings(name: ProfileName, host: ProfileHost): ProfileSe
       return { policy: 'percpu', alignment, cpus: host.onlineCpus, order: 'highest-first', reclaim: false, returnsStates: false, summary: `kernel selftest (6.12+): ${host.onlineCpus} CPUs × stride a refill, line ${alignment} B, states never returned` };
     }
     case 'adaptive': {
-      const alignment = host.reportedCacheLine > 0 && (host.reportedCacheLine & (host.reportedCacheLine - 1)) === 0 ? host.reportedCacheLine : 64;
+      const alignment = isPowerOfTwo(host.reportedCacheLine) ? host.reportedCacheLine : 64;
       return { policy: 'adaptive', alignment, cpus: host.onlineCpus, order: 'lowest-first', reclaim: { keepEmpty: 1 }, returnsStates: true, summary: 'ours: 1, 2, 4, ... pages a refill, lowest slot first, keeps one empty chunk' };
     }
     default:
