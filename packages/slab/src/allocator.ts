@@ -156,8 +156,8 @@ export class SlabAllocator implements Disposable {
   }
 
   /** @internal The slot a handle names (its index when still valid, else by address). */
-  slotOf(state: StateHandle | bigint): number {
-    return typeof state === 'bigint' ? this.slotOfAddress(state) : this.slotOfHandle(state);
+  slotOf(handle: StateHandle): number {
+    return this.slotOfHandle(handle);
   }
 
   /** Counts, bytes and waste. @throws SlabError ERR_SLAB_DISPOSED after dispose(). */

@@ -30,7 +30,7 @@ function withUnmappedChunk() {
   const { store } = allocator;
   const chunk = [...Array(store.header[H.chunkCount]!).keys()].find((index) => store.chunkMapped[index] === 0);
   if (chunk === undefined) throw new Error('the fixture should have unmapped a chunk');
-  return { allocator, store, chunk, slot: store.chunkFirstSlot[chunk]! };
+  return { allocator, store, chunk: chunk as number, slot: store.chunkFirstSlot[chunk]! };
 }
 
 function report(allocator: SlabAllocator): string | undefined {
@@ -99,6 +99,23 @@ describe('checkInvariants() names every kind of corruption', () => {
     const mapped = [...Array(fixture.store.header[H.chunkCount]!).keys()].find((index) => fixture.store.chunkMapped[index] === 1)!;
     fixture.store.slotChunk[fixture.slot] = mapped;
     expect(report(fixture.allocator)).toBe(`invariant broken: slot ${fixture.slot} is outside chunk ${mapped}'s slot range`);
+  });
+
+  it.each([
+    ['a mapped chunk on the unmapped-chunk list', (f: ReturnType<typeof withUnmappedChunk>) => {
+      const mapped = [...Array(f.store.header[H.chunkCount]!).keys()].find((index) => f.store.chunkMapped[index] === 1)!;
+      f.store.chunkNextUnmapped[mapped] = f.store.header[H.unmappedHead]!;
+      f.store.header[H.unmappedHead] = mapped + 1;
+    }, /^invariant broken: mapped chunk \d+ is on the unmapped-chunk list$/],
+    ['an unmapped chunk missing from the list', (f: ReturnType<typeof withUnmappedChunk>) => (f.store.header[H.unmappedHead] = 0), /^invariant broken: the unmapped-chunk list holds 0 chunks, [1-9]\d* are unmapped$/],
+    ['an unmapped-chunk list that loops', (f: ReturnType<typeof withUnmappedChunk>) => (f.store.chunkNextUnmapped[f.chunk] = f.chunk + 1), /^invariant broken: the unmapped-chunk list runs past the [1-9]\d* unmapped chunks \(a cycle\)$/],
+    ['an unmapped-chunk list that points past the chunks', (f: ReturnType<typeof withUnmappedChunk>) => (f.store.chunkNextUnmapped[f.chunk] = f.store.header[H.chunkCount]! + 1), /^invariant broken: the unmapped-chunk list points at chunk \d+, which does not exist$/],
+  ])('%s', (_name, corrupt, message) => {
+    const fixture = withUnmappedChunk();
+    // The list's head: the chunk unmapped last.
+    fixture.chunk = fixture.store.header[H.unmappedHead]! - 1;
+    corrupt(fixture);
+    expect(report(fixture.allocator)).toMatch(message);
   });
 
   it('a cycle among slots past the first 2 048 is still found (the visit marks grow with the slots)', () => {

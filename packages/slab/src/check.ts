@@ -53,6 +53,19 @@ export function verifyInvariants(allocator: SlabAllocator): void {
     broken(`${emptyChunks} fully free chunks are mapped; reclaim keeps at most ${allocator.keepEmpty}`);
   }
 
+  // Unmapped chunk records, kept for reuse: each on the list exactly once, nothing else on it
+  // (a mapped record there would be handed out again while its states are in use).
+  let unmappedRecords = 0;
+  for (let chunk = 0; chunk < chunkCount; chunk += 1) if (store.chunkMapped[chunk] !== 1) unmappedRecords += 1;
+  let listedRecords = 0;
+  for (let entry = header[H.unmappedHead]!; entry !== 0; entry = store.chunkNextUnmapped[entry - 1]!) {
+    const chunk = entry - 1;
+    if (!(chunk >= 0 && chunk < chunkCount)) broken(`the unmapped-chunk list points at chunk ${chunk}, which does not exist`);
+    if (store.chunkMapped[chunk] === 1) broken(`mapped chunk ${chunk} is on the unmapped-chunk list`);
+    if ((listedRecords += 1) > unmappedRecords) broken(`the unmapped-chunk list runs past the ${unmappedRecords} unmapped chunks (a cycle)`);
+  }
+  if (listedRecords !== unmappedRecords) broken(`the unmapped-chunk list holds ${listedRecords} chunks, ${unmappedRecords} are unmapped`);
+
   // Slots: placement, status, per-chunk free counts.
   let ownedCount = 0;
   let previousAddress = 0;

@@ -7,6 +7,7 @@ import type { StateHandle } from './api.js';
 import { type PoolStep, SharedSlabPool, type ThreadIdentity } from './shared-pool.js';
 import { SharedStore } from './shared-store.js';
 import { SimulatedPageSource } from './simulated-source.js';
+import { H } from './store.js';
 
 /** Live threads as a table: tid -> start time. */
 function threadTable() {
@@ -180,7 +181,7 @@ describe('the trim after a repair (a thread died inside the lock)', () => {
    * as keepEmpty allows). Thread 7 dies inside release() after clearing its owner, holding
    * the lock, so its chunk becomes empty only through the repair.
    */
-  function deathInRelease(options: { reclaim?: false; refuseUnmap?: boolean } = {}) {
+  function deathInRelease(options: { reclaim?: false; refuseUnmap?: boolean; unmappedBefore?: boolean } = {}) {
     const threads = threadTable();
     threads.alive.set(7, 70).set(8, 80);
     const source = new SimulatedPageSource();
@@ -190,7 +191,12 @@ describe('the trim after a repair (a thread died inside the lock)', () => {
     const seven = SharedSlabPool.attach(structuredClone(main.descriptor), settings(7));
     const eight = SharedSlabPool.attach(structuredClone(main.descriptor), settings(8));
     const dying = seven.acquire()!;
-    eight.release(eight.acquire()!);
+    if (options.unmappedBefore) {
+      // Two more chunks, both given back: the second is unmapped (keepEmpty 1), its record kept for reuse.
+      const [a, b] = [eight.acquire()!, eight.acquire()!];
+      eight.release(a);
+      eight.release(b);
+    } else eight.release(eight.acquire()!);
     const steps = seven.releaseSteps(dying);
     for (let next = steps.next(); !next.done; next = steps.next()) {
       if (next.value.kind === 'point' && next.value.label === 'release: owner cleared') break;
@@ -212,6 +218,30 @@ describe('the trim after a repair (a thread died inside the lock)', () => {
     expect(source.liveMappings()).toHaveLength(2);
     main.checkInvariants();
     expect(main.slab.slotAt(Number(kept.address))).toBe(kept.index);
+  });
+
+  it('with a chunk already unmapped: the repair keeps its record unmapped and on the reuse list, and later refills reuse the records', () => {
+    const { main, source } = deathInRelease({ unmappedBefore: true });
+    expect(main.stats()).toMatchObject({ repairs: 1, emptyChunks: 1, statesInUse: 1, pages: 2 });
+    main.checkInvariants();
+    const before = source.counts.maps;
+    const more = [main.acquire(), main.acquire(), main.acquire()];
+    expect(more.every((handle) => handle !== null)).toBe(true);
+    main.checkInvariants();
+    // One state came from the empty chunk; the other two were new pages in reused records.
+    expect(source.counts.maps - before).toBe(2);
+    expect(main.stats()).toMatchObject({ statesInUse: 4, pages: 4, chunks: 4 });
+  });
+
+  it('marks every slot of an unmapped chunk unmapped, whatever a death half-way through unmapping it left', () => {
+    const { main } = deathInRelease({ unmappedBefore: true });
+    const store = SharedStore.attach(main.descriptor.store);
+    const unmapped = store.header[H.unmappedHead]; // chunk + 1
+    expect(unmapped).toBeGreaterThan(0);
+    // As if the dead thread had marked the chunk unmapped but not yet its slot.
+    store.slotNext[store.chunkFirstSlot[unmapped! - 1]!] = -1;
+    expect(main.stats().repairs).toBe(1);
+    main.checkInvariants();
   });
 
   it('with reclaim: false, keeps every empty chunk', () => {
