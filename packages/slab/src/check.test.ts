@@ -140,6 +140,24 @@ describe('checkInvariants() names every kind of corruption', () => {
     expect(report(allocator)).toBeUndefined();
   });
 
+  it('chunks mapped back to back (no guard page between them) do not overlap', () => {
+    const allocator = new SlabAllocator({ stateSize: 144, alignment: 64, policy: 'adaptive', source: new SimulatedPageSource({ guardPages: 0 }) });
+    Array.from({ length: 100 }, () => allocator.allocate()!);
+    const chunks = allocator.layout().chunks;
+    expect(chunks.length).toBeGreaterThan(2);
+    expect(chunks[1]!.address).toBe(chunks[0]!.address + BigInt(chunks[0]!.byteLength));
+    expect(report(allocator)).toBeUndefined();
+  });
+
+  it('a free list that runs into an unmapped slot', () => {
+    const fixture = withUnmappedChunk();
+    let last = fixture.store.header[H.freeHead]!;
+    expect(last).toBeGreaterThanOrEqual(0);
+    while (fixture.store.slotNext[last]! >= 0) last = fixture.store.slotNext[last]!;
+    fixture.store.slotNext[last] = fixture.slot;
+    expect(report(fixture.allocator)).toBe(`invariant broken: slot ${fixture.slot} is on the free list but unmapped`);
+  });
+
   it('more fully free chunks mapped than reclaim keeps', () => {
     const fixture = withUnmappedChunk();
     // The one empty chunk reclaim kept, against a limit of none.

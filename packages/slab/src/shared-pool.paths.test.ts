@@ -85,6 +85,9 @@ describe('acquire() on the way to growing', () => {
     expect(seen).toEqual(['acquire: about to map', 'acquire: mapped', ...OWN]);
     expect(result).not.toBeNull();
     expect(f.main.stats()).toMatchObject({ statesInUse: 64, pages: 4 });
+    // 84 slots now, and the owner arrays grew to exactly 84 entries: nothing past them is read.
+    expect(SharedStore.attach(f.main.descriptor.store).ownerTid).toHaveLength(84);
+    f.main.checkInvariants();
   });
 
   it('sweeps first once the pool has doubled, and takes a reclaimed state without mapping, holding the lock while it owns it', () => {
