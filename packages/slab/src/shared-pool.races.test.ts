@@ -124,3 +124,28 @@ describe('pages installed while another thread frees a state', () => {
     expect(got.index).not.toBe(0);
   });
 });
+
+describe('waiting for a held lock (the policy drive() applies to each "blocked" step)', () => {
+  type Waiter = { waitForLock(holder: number, spins: number): boolean };
+  function held() {
+    const w = world();
+    w.lock[0] = 4242;
+    return { ...w, waiter: w.main as unknown as Waiter };
+  }
+
+  it('spins first: the first 2 000 turns never sleep and never report a timeout', () => {
+    const { waiter } = held();
+    for (const spins of [0, 1, 1000, 1999]) expect(waiter.waitForLock(4242, spins), `turn ${spins}`).toBe(false);
+  });
+
+  it('then sleeps at every turn, up to lockCheckMs, and reports the timeout (so a dead holder can be taken over)', () => {
+    const { waiter } = held();
+    for (const spins of [2000, 2001, 10_000]) expect(waiter.waitForLock(4242, spins), `turn ${spins}`).toBe(true);
+  });
+
+  it('a wait that finds the lock already changed hands is not a timeout', () => {
+    const { waiter, lock } = held();
+    lock[0] = 0;
+    expect(waiter.waitForLock(4242, 5000)).toBe(false);
+  });
+});
