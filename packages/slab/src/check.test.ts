@@ -65,6 +65,8 @@ describe('checkInvariants() names every kind of corruption', () => {
     ['a next link exactly one past the last slot', ({ store, freeSlots, slotCount }) => (store.slotNext[freeSlots[1]!] = slotCount), /^invariant broken: slot \d+ has a next link \d+ that is neither a status nor a slot$/],
     ['a free list that starts exactly one past the last slot', ({ store, slotCount }) => (store.header[H.freeHead] = slotCount), /^invariant broken: the free list points at slot \d+, past the last slot$/],
     ['a slot whose chunk field names no chunk', ({ store, owned }) => (store.slotChunk[owned[0]!] = store.header[H.chunkCount]!), /^invariant broken: slot \d+ is outside chunk \d+'s slot range$/],
+    ['a slot whose chunk field is negative', ({ store, owned }) => (store.slotChunk[owned[0]!] = -1), /^invariant broken: slot \d+ is outside chunk -1's slot range$/],
+    ['a slot whose chunk field is far past the chunk records', ({ store, owned }) => (store.slotChunk[owned[0]!] = 1_000_000), /^invariant broken: slot \d+ is outside chunk 1000000's slot range$/],
     ['a slot recorded in another chunk', ({ store, owned }) => (store.slotChunk[owned[0]!] = 1 - store.slotChunk[owned[0]!]!), /^invariant broken: slot \d+ is outside chunk \d+'s slot range$/],
     ['more slots owned than the header counts', ({ store }) => (store.header[H.inUse]! -= 1), /^invariant broken: \d+ slots are owned but the header says \d+ in use$/],
     ['a free count the slots do not have', ({ store }) => (store.header[H.freeCount]! += 1), /^invariant broken: \d+ slots are free but the header says \d+$/],
@@ -109,6 +111,7 @@ describe('checkInvariants() names every kind of corruption', () => {
     }, /^invariant broken: mapped chunk \d+ is on the unmapped-chunk list$/],
     ['an unmapped chunk missing from the list', (f: ReturnType<typeof withUnmappedChunk>) => (f.store.header[H.unmappedHead] = 0), /^invariant broken: the unmapped-chunk list holds 0 chunks, [1-9]\d* are unmapped$/],
     ['an unmapped-chunk list that loops', (f: ReturnType<typeof withUnmappedChunk>) => (f.store.chunkNextUnmapped[f.chunk] = f.chunk + 1), /^invariant broken: the unmapped-chunk list runs past the [1-9]\d* unmapped chunks \(a cycle\)$/],
+    ['an unmapped-chunk list with a negative link', (f: ReturnType<typeof withUnmappedChunk>) => (f.store.chunkNextUnmapped[f.chunk] = -5), /^invariant broken: the unmapped-chunk list points at chunk -6, which does not exist$/],
     ['an unmapped-chunk list that points past the chunks', (f: ReturnType<typeof withUnmappedChunk>) => (f.store.chunkNextUnmapped[f.chunk] = f.store.header[H.chunkCount]! + 1), /^invariant broken: the unmapped-chunk list points at chunk \d+, which does not exist$/],
   ])('%s', (_name, corrupt, message) => {
     const fixture = withUnmappedChunk();
@@ -175,8 +178,10 @@ describe('checkInvariants() names every kind of corruption', () => {
       ['a state across a page boundary', (address, slot, pageSize) => (slot === 22 ? address - (address % pageSize) + pageSize - 64 : address), /^invariant broken: state at 0x[0-9a-f]+ straddles a page$/],
       // The last slot of the first chunk (one page, 21 states) moved to the page's last 64 bytes: it starts inside, ends outside.
       ['a state that runs past its chunk', (address, slot, pageSize) => (slot === 20 ? address - (address % pageSize) + pageSize - 64 : address), /^invariant broken: slot 20 lies outside chunk 0$/],
+      // The first state of chunk 1 moved a page down, into the guard page below it.
+      ['a state below its chunk', (address, slot, pageSize) => (slot === 21 ? address - pageSize : address), /^invariant broken: slot 21 lies outside chunk 1$/],
       ['a misaligned state', (address) => address + 8, /^invariant broken: state at 0x[0-9a-f]+ is not 64-aligned$/],
-      ['two states at one address', (address, slot) => (slot % 21 === 1 ? address - 192 : address), /^invariant broken: states \d+ and \d+ overlap$/],
+      ['two states at one address', (address, slot) => (slot % 21 === 1 ? address - 192 : address), /^invariant broken: states 0 and 1 overlap$/],
     ];
     it.each(placements)('%s', (_name, misplace, message) => {
       const { allocator } = healthy();

@@ -18,6 +18,10 @@ it('takes only safe integers: 2^53 is refused though it is a power of two', () =
 });
 
 describe('computeGeometry', () => {
+  it('takes an alignment as large as the page: one state a page', () => {
+    expect(computeGeometry(144, 4096, 4096)).toMatchObject({ stride: 4096, statesPerPage: 1 });
+  });
+
   it.each([0, 4096.5, 2 ** 32 + 4096])('refuses pageSize %d', (pageSize) => {
     expect(() => computeGeometry(144, pageSize, 64)).toThrow(expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION', message: `pageSize must be a power of 2 (got ${pageSize})` }));
   });

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StateHandle } from './api.js';
 import { type PoolStep, SharedSlabPool, type ThreadIdentity } from './shared-pool.js';
+import { SlabError } from './errors.js';
 import { SharedStore } from './shared-store.js';
 import { SimulatedPageSource } from './simulated-source.js';
 import { H } from './store.js';
@@ -93,8 +94,11 @@ describe('acquire() on the way to growing', () => {
   it('sweeps first once the pool has doubled, and takes a reclaimed state without mapping, holding the lock while it owns it', () => {
     const f = fixture();
     // 21 live threads fill the first page; the 22nd acquire is due a sweep (21 >= 21).
-    for (let tid = 1000; tid < 1000 + PER_PAGE; tid += 1) f.as(tid).acquire();
-    f.threads.alive.delete(1005);
+    const held = new Map<number, StateHandle>();
+    for (let tid = 1000; tid < 1000 + PER_PAGE; tid += 1) held.set(tid, f.as(tid).acquire()!);
+    // The thread holding slot 0 dies: the reclaimed state is slot 0.
+    const [deadTid] = [...held].find(([, handle]) => handle.index === 0)!;
+    f.threads.alive.delete(deadTid);
     const attempts = f.mapAttempts();
     const holders: number[] = [];
     const { seen, result } = run(f.as(2000).acquireSteps(), (label) => {
@@ -105,7 +109,8 @@ describe('acquire() on the way to growing', () => {
     expect(f.lockHolder()).toBe(0);
     expect(f.mapAttempts()).toBe(attempts);
     expect(result).not.toBeNull();
-    expect(f.main.ownedBy(1005)).toBe(0);
+    expect(result).toMatchObject({ index: 0 });
+    expect(f.main.ownedBy(deadTid)).toBe(0);
     expect(f.main.ownedBy(2000)).toBe(1);
   });
 });
@@ -171,6 +176,14 @@ describe('acquire() when installing mapped pages fails for a reason other than m
     };
     expect(() => thread.acquire()).toThrow(surprise);
     expect(f.lockHolder()).toBe(0);
+    // Another SlabError, and a plain error that merely carries the metadata code, pass too.
+    for (const other of [new SlabError('ERR_SLAB_INVARIANT', 'not metadata either'), Object.assign(new Error('looks like metadata'), { code: 'ERR_SLAB_METADATA' })]) {
+      thread.slab.installChunk = () => {
+        throw other;
+      };
+      expect(() => thread.acquire()).toThrow(other);
+      expect(f.lockHolder()).toBe(0);
+    }
     thread.slab.installChunk = install;
     expect(thread.acquire()).not.toBeNull();
     f.main.checkInvariants();
