@@ -41,6 +41,7 @@ function mutantsOf(path) {
         line: start.line,
         mutator: mutant.mutatorName,
         original: original.trim(),
+        context: line.trim(),
         replacement: mutant.replacement ?? '',
         status: mutant.status,
         reason: mutant.statusReason ?? '',
@@ -76,22 +77,27 @@ const reasons = new Map();
 if (values.reasons) {
   for (const entry of JSON.parse(readFileSync(values.reasons, 'utf8'))) {
     if (!entry.why) continue;
-    reasons.set(key(entry), entry.why);
+    reasons.set(key(entry), { why: entry.why, gap: entry.gap === true });
   }
 }
 if (values.skeleton) {
-  const missing = alive.filter((mutant) => !reasons.has(key(mutant))).map(({ file, line, mutator, original, replacement, status }) => ({ file, line, mutator, original, replacement, status, why: '' }));
+  const missing = alive.filter((mutant) => !reasons.has(key(mutant))).map(({ file, line, context, mutator, original, replacement, status }) => ({ file, line, context, mutator, original, replacement, status, why: '' }));
   process.stdout.write(`${JSON.stringify(missing, null, 2)}\n`);
   process.exit(0);
 }
-const argued = alive.filter((mutant) => reasons.has(key(mutant)));
+const argued = alive.filter((mutant) => reasons.has(key(mutant)) && !reasons.get(key(mutant)).gap);
+const gaps = alive.filter((mutant) => reasons.has(key(mutant)) && reasons.get(key(mutant)).gap);
 const open = alive.filter((mutant) => !reasons.has(key(mutant)));
-if (argued.length > 0) {
-  out.push(`Alive and equivalent, each with the reason no caller can tell (${argued.length}):`);
+for (const [title, list, header] of [
+  [`Alive and equivalent, each with the reason no caller can tell (${argued.length}):`, argued, 'why it changes nothing a caller can see'],
+  [`Alive and not equivalent: known gaps (${gaps.length}):`, gaps, 'what it would take'],
+]) {
+  if (list.length === 0) continue;
+  out.push(title);
   out.push('');
-  out.push('| where | mutant | why it changes nothing a caller can see |');
+  out.push(`| where | mutant | ${header} |`);
   out.push('|---|---|---|');
-  for (const mutant of argued) out.push(`| ${mutant.file}:${mutant.line} | ${mutant.mutator}: ${code(mutant.original)} → ${code(mutant.replacement)} | ${reasons.get(key(mutant)).replaceAll('|', '\\|')} |`);
+  for (const mutant of list) out.push(`| ${mutant.file}:${mutant.line} | ${mutant.mutator}: ${code(mutant.original)} → ${code(mutant.replacement)} | ${reasons.get(key(mutant)).why.replaceAll('|', '\\|')} |`);
   out.push('');
 }
 if (open.length > 0) {

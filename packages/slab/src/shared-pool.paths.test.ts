@@ -260,6 +260,31 @@ describe('the trim after a repair (a thread died inside the lock)', () => {
     main.checkInvariants();
   });
 
+  it('passes over a record already unmapped below the empty chunks: it unmaps only mapped ones', () => {
+    const threads = threadTable();
+    threads.alive.set(7, 70).set(8, 80);
+    const source = new SimulatedPageSource();
+    const settings = (tid: number) => ({ stateSize: 4096, alignment: 64, policy: 'glibc' as const, source, identity: threads.as(tid), lockCheckMs: 1 });
+    const main = SharedSlabPool.create(settings(100));
+    main.acquire(); // chunk 0
+    const eight = SharedSlabPool.attach(structuredClone(main.descriptor), settings(8));
+    const seven = SharedSlabPool.attach(structuredClone(main.descriptor), settings(7));
+    const [a, b] = [eight.acquire()!, eight.acquire()!]; // chunks 1 and 2
+    const dying = seven.acquire()!; // chunk 3
+    eight.release(b); // chunk 2 empty: kept
+    eight.release(a); // chunk 1 empty too: unmapped, its record (below 2 and 3) kept for reuse
+    const steps = seven.releaseSteps(dying);
+    for (let next = steps.next(); !next.done; next = steps.next()) {
+      if (next.value.kind === 'point' && next.value.label === 'release: owner cleared') break;
+    }
+    threads.alive.delete(7);
+    const unmapsBefore = source.counts.unmaps;
+    expect(main.stats()).toMatchObject({ repairs: 1, emptyChunks: 1, statesInUse: 1, pages: 2 });
+    expect(source.counts.unmaps - unmapsBefore).toBe(1);
+    expect(main.slab.lastUnmapFailure).toBeUndefined();
+    main.checkInvariants();
+  });
+
   it('with reclaim: false, keeps every empty chunk', () => {
     const { main } = deathInRelease({ reclaim: false });
     expect(main.stats()).toMatchObject({ repairs: 1, emptyChunks: 2, statesInUse: 1, pages: 3 });
