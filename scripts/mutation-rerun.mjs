@@ -79,7 +79,8 @@ if (mode === 'plan') {
     const again = rerun.files[file];
     const kept = [];
     for (const mutant of entry.mutants) {
-      if (!alive(mutant)) {
+      // Killed mutants, and any in a file the re-run did not mutate, stay as they were.
+      if (!alive(mutant) || !again) {
         kept.push(mutant);
         continue;
       }

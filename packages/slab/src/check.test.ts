@@ -96,6 +96,16 @@ describe('checkInvariants() names every kind of corruption', () => {
     expect(report(free.allocator)).toMatch(/^invariant broken: slot \d+ is free in unmapped chunk \d+$/);
   });
 
+  it('a chunk field one past the records when the record arrays are exactly full', () => {
+    // glibc: one page a chunk; 8 chunks fill the record arrays' first 8 entries exactly.
+    const allocator = new SlabAllocator({ stateSize: 144, alignment: 64, policy: 'glibc', source: new SimulatedPageSource() });
+    const handles = Array.from({ length: 8 * 21 }, () => allocator.allocate()!);
+    const { store } = allocator;
+    expect([store.header[H.chunkCount], store.chunkFirstSlot.length]).toEqual([8, 8]);
+    store.slotChunk[handles[0]!.index] = 8;
+    expect(report(allocator)).toBe(`invariant broken: slot ${handles[0]!.index} is outside chunk 8's slot range`);
+  });
+
   it('an unmapped slot whose chunk field names a mapped chunk (a later reuse would go astray)', () => {
     const fixture = withUnmappedChunk();
     const mapped = [...Array(fixture.store.header[H.chunkCount]!).keys()].find((index) => fixture.store.chunkMapped[index] === 1)!;

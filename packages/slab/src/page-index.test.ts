@@ -55,3 +55,25 @@ describe('page index', () => {
     expect(findPage(store, 120)).toBe(-1);
   });
 });
+
+describe('removing from a full run of entries', () => {
+  it('at half load, every removal order keeps every other page findable (runs of three and more close up)', () => {
+    const random = prng(7);
+    for (let round = 0; round < 2000; round += 1) {
+      const store = new PrivateStore();
+      rebuild(store, 16);
+      // Eight pages among few page numbers, so runs of colliding entries are common.
+      const pages = new Set<number>();
+      while (pages.size < 8) pages.add(Math.floor(random() * 64));
+      for (const page of pages) insertPage(store, page, page + 100);
+      const order = [...pages].sort(() => random() - 0.5);
+      const left = new Set(pages);
+      for (const page of order) {
+        removePage(store, page);
+        left.delete(page);
+        for (const other of left) expect(findPage(store, other), `round ${round}: page ${other} after removing ${page}`).toBe(other + 100);
+        expect(findPage(store, page)).toBe(-1);
+      }
+    }
+  });
+});
