@@ -136,6 +136,29 @@ describe('acquire() when mapping fails before a sweep is due', () => {
     f.main.checkInvariants();
   });
 
+  it('when another thread reclaims the dead state first, lets go of the lock and takes that state once it is free', () => {
+    const f = sixtyThreeLive();
+    const [deadTid] = [...f.held].find(([, handle]) => handle.index === 0)!;
+    f.threads.alive.delete(deadTid);
+    f.refuse(true);
+    const steps = f.as(2000).acquireSteps();
+    // 2000's map failed; its sweep listed the owners and is about to check the first.
+    for (let next = steps.next(); ; next = steps.next()) {
+      if (next.done || next.value.kind === 'blocked') throw new Error('ended or blocked early');
+      if (next.value.label === 'sweep: checking an owner') break;
+    }
+    // Meanwhile another thread sweeps and reclaims slot 0; 2000's re-check under the lock skips it.
+    expect(f.as(2001).sweep()).toBe(1);
+    let next = steps.next();
+    while (!next.done) {
+      if (next.value.kind === 'blocked') throw new Error(`blocked on ${next.value.holder}`);
+      next = steps.next();
+    }
+    expect(next.value).toMatchObject({ index: 0 });
+    expect(f.lockHolder()).toBe(0);
+    f.main.checkInvariants();
+  });
+
   it('with nobody dead, tries to map once, returns null, says why, and leaves the lock free', () => {
     const f = sixtyThreeLive();
     f.refuse(true);

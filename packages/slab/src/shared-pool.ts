@@ -153,15 +153,10 @@ export class SharedSlabPool {
     if (slot < 0) {
       yield { kind: 'point', label: 'acquire: about to map', locked: false };
       // Map outside the lock; another thread may refill meanwhile, which only adds room.
-      let mapped = this.slab.mapRefill();
-      // No memory: dead threads' states are the last resort before giving up.
-      if (mapped === null && !sweepDue && (yield* this.sweepSteps()) > 0) {
-        yield* this.lockSteps(me.tid);
-        slot = this.slab.takeFree();
-        if (slot >= 0) return yield* this.ownSteps(slot, me);
-        this.unlock();
-        mapped = this.slab.mapRefill();
-      }
+      const mapped = this.slab.mapRefill();
+      // No memory: dead threads' states are the last resort before giving up. A sweep that
+      // reclaims keeps the lock, so this thread owns one before another can take them all.
+      if (mapped === null && !sweepDue && (yield* this.sweepSteps(true)) > 0) return yield* this.ownSteps(this.slab.takeFree(), me);
       yield { kind: 'point', label: 'acquire: mapped', locked: false };
       yield* this.lockSteps(me.tid);
       if (mapped) {
@@ -230,8 +225,8 @@ export class SharedSlabPool {
     return this.drive(this.sweepSteps());
   }
 
-  /** sweep() one step at a time. @internal */
-  *sweepSteps(): Steps<number> {
+  /** sweep() one step at a time; with keepLock, returns holding the lock when it reclaimed any. @internal */
+  *sweepSteps(keepLock = false): Steps<number> {
     const me = this.me();
     // Snapshot owners under the lock, check liveness without it (it reads /proc).
     yield* this.lockSteps(me.tid);
@@ -259,7 +254,7 @@ export class SharedSlabPool {
       this.slab.freeSlot(slot);
       reclaimed += 1;
     }
-    this.unlock();
+    this.unlockIf(!keepLock || reclaimed === 0);
     return reclaimed;
   }
 
