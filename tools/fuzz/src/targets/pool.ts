@@ -55,6 +55,15 @@ export async function runPool(options: PoolOptions): Promise<RunSummary & { peak
   let peak = 0;
   let busy = 0;
   let problem: string | undefined;
+  // The first wave holds its states until all of it has reported: otherwise on a loaded host
+  // each worker gives its state back before the slow-starting later ones take theirs, and
+  // fewer than 64 are ever held at once, so the shared metadata never has to grow.
+  const firstWave = Math.min(concurrency, options.workers);
+  let reported = 0;
+  let waveReported: () => void = () => {};
+  const waveHeld = new Promise<void>((resolve) => {
+    waveReported = resolve;
+  });
   const runOne = async (index: number) => {
     const { mode, delayMs } = plan[index]!;
     const worker = new Worker(workerUrl, { workerData: { mode } });
@@ -68,6 +77,8 @@ export async function runPool(options: PoolOptions): Promise<RunSummary & { peak
     else if (report.pool !== 'shared') problem ??= `worker ${index} used a ${report.pool} pool${report.why ? ` (${report.why})` : ''}`;
     if (!report.busy && live.has(report.state)) problem ??= `worker ${index} got state ${report.state}, held by live worker ${live.get(report.state)}`;
     if (!report.busy) live.set(report.state, index);
+    if ((reported += 1) === firstWave) waveReported();
+    if (index < firstWave) await waveHeld;
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const exited = new Promise((resolve) => worker.once('exit', resolve));
     // Forget the state before the worker can give it back, so its successor may reuse it.
