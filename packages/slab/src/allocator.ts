@@ -136,7 +136,7 @@ export class SlabAllocator implements Disposable {
   free(state: StateHandle | bigint): void {
     const store = this.store;
     if (store.header[H.disposed] === 1) throw disposedError('free');
-    const slot = typeof state === 'bigint' ? this.slotOfAddress(state) : this.slotOfHandle(state);
+    const slot = typeof state === 'bigint' ? this.slotOfAddress(state) : this.slotOf(state);
     if (store.slotNext[slot] !== SLOT_OWNED) {
       throw new SlabError('ERR_SLAB_DOUBLE_FREE', `state 0x${this.slotAddress(slot).toString(16)} (slot ${slot}) is already free`);
     }
@@ -153,11 +153,6 @@ export class SlabAllocator implements Disposable {
       store.header[H.emptyChunks]! += 1;
       if (this.keepEmpty !== false && store.header[H.emptyChunks]! > this.keepEmpty) this.unmapChunk(chunk);
     }
-  }
-
-  /** @internal The slot a handle names (its index when still valid, else by address). */
-  slotOf(handle: StateHandle): number {
-    return this.slotOfHandle(handle);
   }
 
   /** Counts, bytes and waste. @throws SlabError ERR_SLAB_DISPOSED after dispose(). */
@@ -234,7 +229,8 @@ export class SlabAllocator implements Disposable {
     header[H.inUse]! -= 1;
   }
 
-  private slotOfHandle(handle: StateHandle): number {
+  /** @internal The slot a handle names (its index when still valid, else by address). */
+  slotOf(handle: StateHandle): number {
     const slot = handle.index;
     const store = this.store;
     // Trust the index only if it still names this address; else look the address up.
