@@ -38,8 +38,9 @@ export interface RandomApi {
   getRandomValues<T extends ArrayBufferView | ArrayBuffer | null>(typedArray: T): T;
 }
 
-// UUIDs are written as ASCII into a byte buffer and decoded once: a flat string is far
-// cheaper to build and to keep than one concatenated from 20 pieces.
+// UUIDs are built as flat strings from character codes: a flat string is far cheaper to
+// build and to keep than one concatenated from 20 pieces. One UUID passes its 36 codes to
+// String.fromCharCode; many are written as ASCII into one buffer and decoded once.
 const HEX_HIGH = new Uint8Array(256);
 const HEX_LOW = new Uint8Array(256);
 for (let byte = 0; byte < 256; byte += 1) {
@@ -49,13 +50,36 @@ for (let byte = 0; byte < 256; byte += 1) {
 }
 const DASH = 0x2d;
 // Buffer's own latin1 decoder, without toString's argument checks: the cheapest way from
-// ASCII bytes to a flat string measured here (about 15 ns less a UUID). Node-internal, so
+// a long run of ASCII bytes to a flat string measured here. Node-internal, so
 // it falls back to toString where it is missing.
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Buffer, start: number, end: number) => string }).latin1Slice;
 function latin1(buffer: Buffer, end: number): string {
   return latin1Slice ? latin1Slice.call(buffer, 0, end) : buffer.toString('latin1', 0, end);
 }
 const UUID_LENGTH = 36;
+
+/**
+ * The RFC 9562 version 4 UUID made of bytes[0..16), as one flat string. Its 36 character
+ * codes go straight to String.fromCharCode as arguments: no text buffer to write, decode
+ * and wipe. Measured here at about 60 ns against 130 for writing ASCII and latin1Slice.
+ * (For many UUIDs at once, one decode sliced 36 characters at a time is cheaper still.)
+ */
+function uuidOf(bytes: Uint8Array): string {
+  const high = HEX_HIGH;
+  const low = HEX_LOW;
+  const b0 = bytes[0]!, b1 = bytes[1]!, b2 = bytes[2]!, b3 = bytes[3]!, b4 = bytes[4]!, b5 = bytes[5]!;
+  const b6 = (bytes[6]! & 0x0f) | 0x40; // version 4
+  const b7 = bytes[7]!;
+  const b8 = (bytes[8]! & 0x3f) | 0x80; // variant 10
+  const b9 = bytes[9]!, b10 = bytes[10]!, b11 = bytes[11]!, b12 = bytes[12]!, b13 = bytes[13]!, b14 = bytes[14]!, b15 = bytes[15]!;
+  return String.fromCharCode(
+    high[b0]!, low[b0]!, high[b1]!, low[b1]!, high[b2]!, low[b2]!, high[b3]!, low[b3]!, DASH,
+    high[b4]!, low[b4]!, high[b5]!, low[b5]!, DASH,
+    high[b6]!, low[b6]!, high[b7]!, low[b7]!, DASH,
+    high[b8]!, low[b8]!, high[b9]!, low[b9]!, DASH,
+    high[b10]!, low[b10]!, high[b11]!, low[b11]!, high[b12]!, low[b12]!, high[b13]!, low[b13]!, high[b14]!, low[b14]!, high[b15]!, low[b15]!,
+  );
+}
 
 /**
  * Writes the RFC 9562 version 4 UUID made of bytes[at..at+16) as 36 ASCII bytes at `to`.
@@ -184,11 +208,6 @@ function checkCallback(callback: unknown): asserts callback is (...args: never[]
 
 /** The public functions over `engine` (the package exports the ones over its default engine). */
 export function createApi(engine: Engine): RandomApi {
-  // The text of one UUID, wiped a word at a time after it is decoded (as the engine's scratch).
-  const uuidMemory = new ArrayBuffer(40);
-  const uuidText = Buffer.from(uuidMemory, 0, UUID_LENGTH);
-  const uuidWords = new Uint32Array(uuidMemory);
-
   function getrandom(view: ArrayBufferView, flags = 0): number {
     // A bad buffer is stopped here: a bad pointer would crash inside the vDSO. The length
     // is the view's real one, whatever its properties say (views.ts).
@@ -354,10 +373,8 @@ export function createApi(engine: Engine): RandomApi {
       }
     }
     // We never cache, so disableEntropyCache changes nothing: every UUID is fresh output.
-    writeUuid(engine.fillScratch(16, 0), 0, uuidText, 0);
+    const uuid = uuidOf(engine.fillScratch(16, 0)) as UUID;
     engine.wipeScratch(16);
-    const uuid = latin1(uuidText, UUID_LENGTH) as UUID;
-    for (let word = 0; word < uuidWords.length; word += 1) uuidWords[word] = 0;
     return uuid;
   }
 

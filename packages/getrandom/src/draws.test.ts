@@ -124,3 +124,41 @@ describe('integers are exactly rejection sampling over the bytes drawn', () => {
     expect(used()).toBe(0);
   });
 });
+
+describe('UUIDs are exactly the bytes drawn, in RFC 9562 version 4 text', () => {
+  /** The text the RFC gives for 16 bytes, built another way: hex of the whole, then dashes. */
+  function rfc(bytes: Uint8Array): string {
+    const copy = Buffer.from(bytes);
+    copy[6] = (copy[6]! & 0x0f) | 0x40;
+    copy[8] = (copy[8]! & 0x3f) | 0x80;
+    const hex = copy.toString('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  it.each([
+    ['counting bytes', Uint8Array.from({ length: 16 }, (_, index) => index)],
+    ['all ones', new Uint8Array(16).fill(0xff)],
+    ['all zeros', new Uint8Array(16)],
+    ['a xorshift stream', streamFor(16, 77, 1)],
+  ])('randomUUID() over %s', (_name, stream) => {
+    const { api, engine } = scripted(stream);
+    const uuid = api.randomUUID();
+    expect(uuid).toBe(rfc(stream));
+    expect(uuid).toHaveLength(36);
+    expect(engine.scratchSnapshot().every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('the fixed points: all ones gives ffffffff-ffff-4fff-bfff-ffffffffffff', () => {
+    expect(scripted(new Uint8Array(16).fill(0xff)).api.randomUUID()).toBe('ffffffff-ffff-4fff-bfff-ffffffffffff');
+    expect(scripted(new Uint8Array(16)).api.randomUUID()).toBe('00000000-0000-4000-8000-000000000000');
+  });
+
+  it('every byte value at every position: 256 UUIDs, single and bulk, agree with the reference', () => {
+    const stream = new Uint8Array(256 * 16);
+    for (let uuid = 0; uuid < 256; uuid += 1) for (let at = 0; at < 16; at += 1) stream[uuid * 16 + at] = (uuid + at * 17) & 0xff;
+    const expected = Array.from({ length: 256 }, (_, uuid) => rfc(stream.subarray(uuid * 16, uuid * 16 + 16)));
+    const single = scripted(stream);
+    expect(Array.from({ length: 256 }, () => single.api.randomUUID())).toEqual(expected);
+    expect(scripted(stream).api.randomUUIDs(256)).toEqual(expected);
+  });
+});
