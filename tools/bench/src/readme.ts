@@ -18,6 +18,8 @@ interface Results {
   memory: { workers: number; rssBefore: number; rssAfter: number; mappedBytes: number; peakStates: number } | null;
   crossoverBytes: number | null;
   targets: Array<{ name: string; measured: string; pass: boolean | null }>;
+  /** Absent in runs saved before the C ratio became information. */
+  information?: Array<{ name: string; measured: string }>;
 }
 
 const { values } = parseArgs({ options: { results: { type: 'string' }, readme: { type: 'string' }, 'allow-quick': { type: 'boolean' } } });
@@ -64,6 +66,14 @@ lines.push('');
 lines.push('| target | measured | |');
 lines.push('|---|---:|---|');
 for (const target of results.targets) lines.push(`| ${target.name} | ${target.measured} | ${target.pass === null ? 'skipped' : target.pass ? 'PASS' : 'MISS'} |`);
+if (results.information?.length) {
+  lines.push('');
+  lines.push('Against C, for information (no target: a koffi call that does nothing already costs more than the C call that fills):');
+  lines.push('');
+  lines.push('| ratio | measured |');
+  lines.push('|---|---:|');
+  for (const entry of results.information) lines.push(`| ${entry.name} | ${entry.measured} |`);
+}
 
 const readme = readFileSync(readmePath, 'utf8');
 const start = '<!-- bench:start -->';

@@ -22,9 +22,17 @@ describe.skipIf(!vdsoHere)('npm run bench (smoke budget; needs vDSO getrandom)',
         expect(Object.keys(saved.rows[row] ?? {}), row).toEqual(['16', '65536']);
       }
       expect(saved.host).toMatchObject({ node: process.version, arch: process.arch });
-      expect(saved.targets).toHaveLength(18);
+      expect(saved.targets).toHaveLength(17);
       for (const target of saved.targets) expect(text).toContain(target.name);
+      // The C ratio is information, never judged: a koffi call alone is above it.
+      expect(saved.targets.map((target: { name: string }) => target.name).join('\n')).not.toMatch(/C vDSO call/);
+      const againstC = ['getrandom(16) / the C vDSO call', 'raw koffi vDSO call / the C vDSO call, 16 B', 'koffi no-op (same prototype) / the C vDSO call, 16 B'];
+      expect(saved.information.map((entry: { name: string }) => entry.name)).toEqual(saved.cLimit === 'measured' ? againstC : []);
+      for (const entry of saved.information) expect(text).toContain(entry.name);
       expect(text).toMatch(/^ {2}(PASS|MISS|SKIP) {2}/m);
+      // The UUID and integer ratios divide by a raw call measured in their own rounds.
+      expect(saved.uuids.raw).toBeGreaterThan(0);
+      expect(saved.randomInt.raw).toBeGreaterThan(0);
       expect(saved.threads.scaling.one).toBeGreaterThan(0);
       expect(saved.memory.statesInUse).toBe(1);
     } finally {
