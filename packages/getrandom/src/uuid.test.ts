@@ -1,0 +1,67 @@
+// UUID text from given bytes: both writers (4 bytes at a time on little-endian hosts, a byte
+// at a time on big-endian ones) must give exactly the RFC 9562 text, and the documented
+// largest batch must work.
+import { describe, expect, it } from 'vitest';
+import { createApi } from './api.js';
+import { createEngine } from './engine.js';
+import { LITTLE_ENDIAN, UUID_BYTES, UUID_LENGTH, uuidOf, uuidsOf } from './uuid.js';
+
+/** The text the RFC gives for 16 bytes, built another way: hex of the whole, then dashes. */
+function rfc(bytes: Uint8Array): string {
+  const copy = Buffer.from(bytes);
+  copy[6] = (copy[6]! & 0x0f) | 0x40;
+  copy[8] = (copy[8]! & 0x3f) | 0x80;
+  const hex = copy.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** 256 UUIDs' bytes in which every position takes every byte value once. */
+function everyValueEverywhere(): Uint8Array {
+  const bytes = new Uint8Array(256 * UUID_BYTES);
+  for (let uuid = 0; uuid < 256; uuid += 1) for (let at = 0; at < UUID_BYTES; at += 1) bytes[uuid * UUID_BYTES + at] = (uuid + at * 17) & 0xff;
+  return bytes;
+}
+const expected = (bytes: Uint8Array, count: number) => Array.from({ length: count }, (_, uuid) => rfc(bytes.subarray(uuid * UUID_BYTES, (uuid + 1) * UUID_BYTES)));
+
+describe('UUID text', () => {
+  it('the host order is the one a Uint32Array stores in', () => {
+    const probe = new Uint8Array(new Uint32Array([0x0102_0304]).buffer);
+    expect(LITTLE_ENDIAN).toBe(probe[0] === 0x04);
+  });
+
+  it('uuidOf: every byte value at every position', () => {
+    const bytes = everyValueEverywhere();
+    expect(Array.from({ length: 256 }, (_, uuid) => uuidOf(bytes.subarray(uuid * UUID_BYTES)))).toEqual(expected(bytes, 256));
+  });
+
+  it.each([
+    ['4 bytes at a time', true],
+    ['a byte at a time (big-endian hosts)', false],
+  ])('uuidsOf, %s: every byte value at every position', (_name, words) => {
+    const bytes = everyValueEverywhere();
+    const uuids = uuidsOf(bytes, 256, words);
+    expect(uuids).toEqual(expected(bytes, 256));
+    for (const uuid of uuids) expect(uuid).toHaveLength(UUID_LENGTH);
+  });
+
+  it('uuidsOf: 0 UUIDs, and a prefix of the bytes when there are more than asked for', () => {
+    const bytes = everyValueEverywhere();
+    expect(uuidsOf(bytes, 0)).toEqual([]);
+    expect(uuidsOf(bytes, 3)).toEqual(expected(bytes, 3));
+  });
+
+  it('uuidsOf refuses fewer bytes than the UUIDs need', () => {
+    expect(() => uuidsOf(new Uint8Array(31), 2)).toThrow(RangeError);
+    expect(() => uuidsOf(new Uint8Array(31), 2)).toThrow('2 UUIDs need 32 bytes, not 31');
+  });
+
+  it('randomUUIDs(2^24), the documented largest batch, returns 2^24 UUIDs (its text is longer than a V8 string can be)', () => {
+    expect(2 ** 24 * UUID_LENGTH).toBeGreaterThan(2 ** 29 - 24);
+    const api = createApi(createEngine({ backend: 'crypto' }));
+    const uuids = api.randomUUIDs(2 ** 24);
+    expect(uuids).toHaveLength(2 ** 24);
+    const shape = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    for (const index of [0, 1, 2 ** 23, 2 ** 24 - 2, 2 ** 24 - 1]) expect(uuids[index]).toMatch(shape);
+    expect(new Set([uuids[0], uuids[2 ** 24 - 1], uuids[2 ** 23]]).size).toBe(3);
+  }, 120_000);
+});
