@@ -162,3 +162,69 @@ describe('UUIDs are exactly the bytes drawn, in RFC 9562 version 4 text', () => 
     expect(scripted(stream).api.randomUUIDs(256)).toEqual(expected);
   });
 });
+
+describe('the batch functions refuse bad arguments before drawing anything', () => {
+  const lying = [
+    ['a numeric string', '3'],
+    ['a fraction', 1.5],
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['2^53', 2 ** 53],
+    ['a BigInt', 3n],
+    ['an object whose valueOf says 3', { valueOf: () => 3 }],
+    ['a Number object', Object(3)],
+    ['null', null],
+    ['undefined', undefined],
+  ] as const;
+
+  it.each(lying)('randomUUIDs(%s): ERR_INVALID_ARG_TYPE, nothing drawn', (_name, count) => {
+    const { api, used } = scripted(new Uint8Array(0));
+    expect(() => api.randomUUIDs(count as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"count" argument must be a safe integer') }));
+    expect(used()).toBe(0);
+  });
+
+  it.each(lying)('randomInts(0, 10, %s): ERR_INVALID_ARG_TYPE, nothing drawn', (_name, count) => {
+    const { api, used } = scripted(new Uint8Array(0));
+    expect(() => api.randomInts(0, 10, count as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"count" argument must be a safe integer') }));
+    expect(used()).toBe(0);
+  });
+
+  it.each(lying)('randomInts(%s, …) as min, and as max: ERR_INVALID_ARG_TYPE', (_name, bound) => {
+    const { api, used } = scripted(new Uint8Array(0));
+    expect(() => api.randomInts(bound as never, 10, 1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"min" argument') }));
+    expect(() => api.randomInts(0, bound as never, 1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"max" argument') }));
+    expect(used()).toBe(0);
+  });
+
+  it.each([-1, 2 ** 24 + 1, -(2 ** 53 - 1)])('count %d is out of range for both: ERR_OUT_OF_RANGE naming the bounds', (count) => {
+    const { api, used } = scripted(new Uint8Array(0));
+    const refusal = expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: expect.stringContaining(`It must be >= 0 && <= ${2 ** 24}`) });
+    expect(() => api.randomUUIDs(count)).toThrow(refusal);
+    expect(() => api.randomInts(0, 10, count)).toThrow(refusal);
+    expect(used()).toBe(0);
+  });
+
+  it('randomInts: max must be above min, and the range at most 2^48 − 1', () => {
+    const { api, used } = scripted(new Uint8Array(0));
+    expect(() => api.randomInts(5, 5, 1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: expect.stringContaining('greater than the value of "min" (5)') }));
+    expect(() => api.randomInts(5, 4, 1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => api.randomInts(0, 2 ** 48, 1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: expect.stringContaining('"max - min"') }));
+    expect(() => api.randomInts(-(2 ** 47), 2 ** 47, 1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(used()).toBe(0);
+  });
+
+  it('randomInts(0, 10, 2^24), the largest batch, is accepted and every value is in range', () => {
+    const api = createApi(createEngine({ backend: 'crypto' }));
+    const values = api.randomInts(0, 10, 2 ** 24);
+    expect(values).toHaveLength(2 ** 24);
+    let outside = 0;
+    for (const value of values) if (!(value >= 0 && value < 10 && Number.isInteger(value))) outside += 1;
+    expect(outside).toBe(0);
+  }, 60_000);
+
+  it('the largest range, 2^48 − 1, is accepted and drawn 6 bytes a value', () => {
+    const { api, used } = scripted(new Uint8Array(6).fill(0x01));
+    expect(api.randomInts(0, 2 ** 48 - 1, 1)).toEqual([0x0101_0101_0101]);
+    expect(used()).toBe(6);
+  });
+});
