@@ -36,7 +36,10 @@ const ns = (value: number | undefined) => (value === undefined ? '–' : value <
 const rows = [
   'C: vDSO getrandom',
   'koffi: raw vDSO call',
+  'koffi: no-op (len 0 vDSO call)',
   'getrandom(), vdso backend',
+  'getrandom(new Uint8Array(n))',
+  'randomBytes(n)',
   'C: getrandom syscall',
   'getrandom(), syscall backend',
   'crypto.randomFillSync',
@@ -48,7 +51,11 @@ lines.push(`${results.host.cpu}, ${results.host.cpus} vCPUs, Linux ${results.hos
 lines.push('');
 lines.push(`| ns per call | ${results.sizes.map(label).join(' | ')} |`);
 lines.push(`|---|${results.sizes.map(() => '---:').join('|')}|`);
-for (const row of rows) lines.push(`| ${row.replace('getrandom(), ', '`getrandom()`, ').replace(/^crypto\./, '`crypto.').replace(/(randomFillSync|getRandomValues)$/, '$1`')} | ${results.sizes.map((size) => ns(results.rows[row]![String(size)])).join(' | ')} |`);
+const display = (row: string) =>
+  row.startsWith('getrandom(new') || row.startsWith('randomBytes')
+    ? `\`${row}\``
+    : row.replace('getrandom(), ', '`getrandom()`, ').replace(/^crypto\./, '`crypto.').replace(/(randomFillSync|getRandomValues)$/, '$1`');
+for (const row of rows) lines.push(`| ${display(row)} | ${results.sizes.map((size) => ns(results.rows[row]![String(size)])).join(' | ')} |`);
 lines.push('');
 const ours16 = results.rows['getrandom(), vdso backend']?.['16'];
 const crypto16 = results.rows['crypto.randomFillSync']?.['16'];
