@@ -39,7 +39,7 @@ describe('UUID text', () => {
     ['a byte at a time (big-endian hosts)', false],
   ])('uuidsOf, %s: every byte value at every position', (_name, words) => {
     const bytes = everyValueEverywhere();
-    const uuids = uuidsOf(bytes, 256, words);
+    const uuids = uuidsOf(bytes, 256, { words });
     expect(uuids).toEqual(expected(bytes, 256));
     for (const uuid of uuids) expect(uuid).toHaveLength(UUID_LENGTH);
   });
@@ -48,6 +48,36 @@ describe('UUID text', () => {
     const bytes = everyValueEverywhere();
     expect(uuidsOf(bytes, 0)).toEqual([]);
     expect(uuidsOf(bytes, 3)).toEqual(expected(bytes, 3));
+  });
+
+  it.each([
+    ['4 bytes at a time', true, 300],
+    ['a byte at a time', false, 300],
+    ['more than one decode', true, 2500],
+  ])('uuidsOf, %s: the text buffer is all zero afterwards (decision 0001)', (_name, words, count) => {
+    const bytes = new Uint8Array(count * UUID_BYTES).fill(0xa5);
+    const text = new ArrayBuffer(1024 * UUID_LENGTH);
+    const uuids = uuidsOf(bytes, count, { words, text });
+    expect(uuids).toHaveLength(count);
+    expect(uuids[count - 1]).toBe(rfc(bytes.subarray(0, UUID_BYTES)));
+    expect(new Uint8Array(text).every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('uuidsOf refuses a text buffer too small for one decode', () => {
+    expect(() => uuidsOf(new Uint8Array(32), 2, { text: new ArrayBuffer(71) })).toThrow('the text buffer needs 72 bytes, not 71');
+  });
+
+  it('randomUUIDs wipes the bytes it drew (decision 0001)', () => {
+    const filled: Uint8Array[] = [];
+    const randomFillSync = ((view: Uint8Array) => {
+      view.fill(0x5a);
+      filled.push(view);
+      return view;
+    }) as never;
+    const api = createApi(createEngine({ backend: 'crypto', randomFillSync }));
+    expect(api.randomUUIDs(1500)).toHaveLength(1500);
+    expect(filled.length).toBeGreaterThan(0);
+    for (const view of filled) expect(view.every((byte) => byte === 0)).toBe(true);
   });
 
   it('uuidsOf refuses fewer bytes than the UUIDs need', () => {

@@ -136,16 +136,25 @@ const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Buffe
  */
 const UUIDS_PER_DECODE = 1024;
 
+/** How uuidsOf writes; both for tests. */
+export interface UuidsOptions {
+  /** The 4-bytes-at-a-time writer (the default on little-endian hosts); false: a byte at a time. */
+  readonly words?: boolean;
+  /** The text buffer to write in (at least 36 bytes a UUID, up to 1 024 UUIDs); zeroed on return. */
+  readonly text?: ArrayBuffer;
+}
+
 /**
  * The `count` UUIDs made of bytes[0..16 × count), decoded 1 024 at a time and sliced 36
- * characters apart. The text buffer is zeroed before returning. `words` picks the
- * 4-bytes-at-a-time writer (little-endian hosts only; false forces the byte writer, as
- * tests do).
+ * characters apart. The text buffer is zeroed before returning, also when a step throws.
  */
-export function uuidsOf(bytes: Uint8Array, count: number, words = LITTLE_ENDIAN): string[] {
+export function uuidsOf(bytes: Uint8Array, count: number, options: UuidsOptions = {}): string[] {
   if (bytes.length < count * UUID_BYTES) throw new RangeError(`${count} UUIDs need ${count * UUID_BYTES} bytes, not ${bytes.length}`);
+  const words = options.words ?? LITTLE_ENDIAN;
   const uuids = new Array<string>(count);
-  const memory = new ArrayBuffer(Math.min(count, UUIDS_PER_DECODE) * UUID_LENGTH);
+  const needed = Math.min(count, UUIDS_PER_DECODE) * UUID_LENGTH;
+  if (options.text !== undefined && options.text.byteLength < needed) throw new RangeError(`the text buffer needs ${needed} bytes, not ${options.text.byteLength}`);
+  const memory = options.text ?? new ArrayBuffer(needed);
   const text = Buffer.from(memory);
   const out = new Uint32Array(memory);
   try {
