@@ -4,7 +4,7 @@
 import { type BackendInfo, type Engine, SCRATCH_BYTES } from './engine.js';
 import { GetrandomError, invalidArgType, lostBuffer, outOfRange, quotaExceeded, typeMismatch } from './errors.js';
 import { checkFlags } from './flags.js';
-import { type Extent, bytesOf, extentOf, liveByteLength, realByteLength, typedArrayKind } from './views.js';
+import { type Extent, bytesOf, extentOf, liveByteLength, realByteLength, typedArrayKind, typedArrayLength } from './views.js';
 import { UUID_BYTES, uuidOf, uuidsOf } from './uuid.js';
 
 const kMaxLength = 2 ** 31 - 1;
@@ -106,17 +106,28 @@ function checkCallback(callback: unknown): asserts callback is (...args: never[]
 /** The public functions over `engine` (the package exports the ones over its default engine). */
 export function createApi(engine: Engine): RandomApi {
   function getrandom(view: ArrayBufferView, flags = 0): number {
-    // A bad buffer is stopped here: a bad pointer would crash inside the vDSO. The length
-    // is the view's real one, whatever its properties say (views.ts).
+    // A bad buffer is stopped here: a bad pointer would crash inside the vDSO. Lengths are
+    // the view's real ones, read from its internal slots whatever its properties say
+    // (views.ts). A Uint8Array (a Buffer too) is told apart first: it is what most callers
+    // pass, and its kind and length are two intrinsic calls without a try.
+    if (typedArrayKind(view) === 'Uint8Array') {
+      const length = typedArrayLength(view);
+      if (flags !== 0) checkFlags(flags);
+      // A small one goes through the engine's off-heap scratch: V8 keeps arrays of up to 64
+      // bytes on its heap, and moving one off it costs more than the fill.
+      if (length <= SCRATCH_BYTES) {
+        if (length !== 0) engine.fillSmall(view as Uint8Array, length, flags);
+      } else {
+        engine.fill(view, length, flags);
+      }
+      return length;
+    }
     const length = realByteLength(view);
     if (length < 0) {
       throw new GetrandomError('EFAULT', 'getrandom() needs an ArrayBufferView (a TypedArray, Buffer or DataView)', { errno: 14 });
     }
     if (flags !== 0) checkFlags(flags);
-    // A small Uint8Array (a Buffer too) goes through the engine's off-heap scratch: V8 keeps
-    // arrays of up to 64 bytes on its heap and moving one off it costs more than the fill.
-    if (length <= SCRATCH_BYTES && length !== 0 && typedArrayKind(view) === 'Uint8Array') engine.fillSmall(view as Uint8Array, length, flags);
-    else if (length !== 0) engine.fill(view, length, flags);
+    if (length !== 0) engine.fill(view, length, flags);
     return length;
   }
 

@@ -67,6 +67,14 @@ export function typedArrayKind(value: unknown): string | undefined {
 }
 
 /**
+ * The real byteLength of a value typedArrayKind() named (0 when detached or out of bounds),
+ * from its internal slot: the hot path's one call once the kind is known.
+ */
+export function typedArrayLength(view: ArrayBufferView): number {
+  return typedArrayByteLength(view) as number;
+}
+
+/**
  * The real byteLength of a typed array or DataView: 0 when detached or out of bounds, -1
  * when `value` is neither. The hot path: one intrinsic call for a typed array.
  */
