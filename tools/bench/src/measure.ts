@@ -41,3 +41,49 @@ export function time(operation: () => unknown, budget: Budget): Timing {
   if (result.state !== 'completed') throw new Error(`benchmark task ended as ${result.state}`);
   return { ns: result.latency.p50 * 1e6, p99: result.latency.p99 * 1e6, samples: result.latency.samplesCount };
 }
+
+/** Ratios of each subject to a yardstick, measured in alternating short slices. */
+export interface Paired<K extends string> {
+  /** Slices measured. */
+  readonly slices: number;
+  /** Median ns per call of the yardstick over the slices. */
+  readonly yardstick: number;
+  /** Median ns per call of each subject over the slices. */
+  readonly ns: Record<K, number>;
+  /** Median over the slices of (subject / the yardstick of the same slice). */
+  readonly ratio: Record<K, number>;
+}
+
+/**
+ * A ratio that a machine flipping between speeds cannot bend: each slice times the yardstick
+ * and then every subject, a few tens of ms each, and the ratio is taken within the slice.
+ * The median of the per-slice ratios is reported. (Timing A for seconds, then B, puts a
+ * speed change on one side only: this VM flips between about 150 and 250 ns per raw call
+ * every second or so.)
+ */
+export function paired<K extends string>(yardstick: () => unknown, subjects: Record<K, () => unknown>, slices: number, slice: Budget): Paired<K> {
+  const keys = Object.keys(subjects) as K[];
+  const yardsticks: number[] = [];
+  const times = new Map<K, number[]>(keys.map((key) => [key, []]));
+  const ratios = new Map<K, number[]>(keys.map((key) => [key, []]));
+  for (let index = 0; index < slices; index += 1) {
+    const base = time(yardstick, slice).ns;
+    yardsticks.push(base);
+    for (const key of keys) {
+      const ns = time(subjects[key], slice).ns;
+      times.get(key)!.push(ns);
+      ratios.get(key)!.push(ns / base);
+    }
+  }
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
+  return {
+    slices,
+    yardstick: median(yardsticks),
+    ns: Object.fromEntries(keys.map((key) => [key, median(times.get(key)!)])) as Record<K, number>,
+    ratio: Object.fromEntries(keys.map((key) => [key, median(ratios.get(key)!)])) as Record<K, number>,
+  };
+}

@@ -13,6 +13,8 @@ interface Results {
   rows: Record<string, Record<string, number>>;
   uuids: { ours: number; oursBatch: number; cryptoCached: number; cryptoCachedKept: number; cryptoUncached: number };
   randomInt: { ours: number; crypto: number };
+  /** Absent in runs saved before the paired measurement. */
+  sideBySide?: { slices: number; yardstick: number; ns: Record<string, number>; ratio: Record<string, number> } | null;
   slab: { pairNs: number; metadataBytesPerState: number };
   threads: { scaling: { one: number; two: number; ratio: number }; contendedPair: number } | null;
   memory: { workers: number; rssBefore: number; rssAfter: number; mappedBytes: number; peakStates: number } | null;
@@ -66,6 +68,16 @@ lines.push(
     : `**Crossover:** from ${label(results.crossoverBytes)} on, \`crypto.randomFillSync\` is faster: OpenSSL's generator runs in user space and buffers its output, while every byte here comes from the kernel's generator (the vDSO's ChaCha20 runs at about ${Math.round((65_536 * 1000) / (results.rows['C: vDSO getrandom']?.['65536'] ?? Number.NaN))} MB/s on this machine, in C or from Node alike). Use this package for keys, tokens, UUIDs and nonces; use \`node:crypto\` to fill megabytes.`,
 );
 lines.push('');
+if (results.sideBySide) {
+  const sideBySide = results.sideBySide;
+  const labels: Record<string, string> = { reused: '`getrandom()`, reused 16 B', fresh: '`getrandom(new Uint8Array(16))`', randomBytes: '`randomBytes(16)`', randomInt: '`randomInt(1000)`', randomUUID: '`randomUUID()`' };
+  lines.push(`Side by side with the raw koffi call (${ns(sideBySide.yardstick)} ns), each ratio the median of ${sideBySide.slices} slices that time the raw call and then the call, a few tens of ms each:`);
+  lines.push('');
+  lines.push('| call | ns | × raw call |');
+  lines.push('|---|---:|---:|');
+  for (const [key, label] of Object.entries(labels)) if (sideBySide.ns[key] !== undefined) lines.push(`| ${label} | ${ns(sideBySide.ns[key])} | ${sideBySide.ratio[key]!.toFixed(2)} |`);
+  lines.push('');
+}
 lines.push(`UUIDs: \`randomUUID()\` ${ns(results.uuids.ours)} ns vs \`crypto.randomUUID({ disableEntropyCache: true })\` ${ns(results.uuids.cryptoUncached)} ns; \`randomUUIDs(1000)\` ${ns(results.uuids.oursBatch)} ns per UUID vs cached \`crypto.randomUUID()\` ${ns(results.uuids.cryptoCached)} ns (which keeps random bytes in user space). \`randomInt\`: ${ns(results.randomInt.ours)} ns vs ${ns(results.randomInt.crypto)} ns for \`crypto.randomInt\`, which serves from a user-space cache.`);
 lines.push(`Slab: allocate+free ${ns(results.slab.pairNs)} ns, ${results.slab.metadataBytesPerState.toFixed(1)} bytes of metadata a state.${results.threads ? ` Threads: 2 workers generate ${results.threads.scaling.ratio.toFixed(2)}× what one does; a shared-pool pair under 2-worker contention costs ${ns(results.threads.contendedPair)} ns.` : ''}`);
 if (results.memory) lines.push(`Memory: ${results.memory.workers} workers came and went; RSS ${(results.memory.rssBefore / 2 ** 20).toFixed(0)} → ${(results.memory.rssAfter / 2 ** 20).toFixed(0)} MiB, the pool still maps ${results.memory.mappedBytes} bytes (peak ${results.memory.peakStates} states).`);

@@ -30,10 +30,12 @@ describe.skipIf(!vdsoHere)('npm run bench (smoke budget; needs vDSO getrandom)',
       expect(saved.information.map((entry: { name: string }) => entry.name)).toEqual(saved.cLimit === 'measured' ? againstC : []);
       for (const entry of saved.information) expect(text).toContain(entry.name);
       expect(text).toMatch(/^ {2}(PASS|MISS|SKIP) {2}/m);
-      // The UUID and integer ratios divide by a raw call measured before and after them, in their own rounds.
-      for (const rows of [saved.uuids, saved.randomInt]) {
-        expect(rows.raw).toBeGreaterThan(0);
-        expect(rows.rawAfter).toBeGreaterThan(0);
+      // The 16-byte targets are ratios taken within alternating slices, one per call judged.
+      expect(saved.sideBySide.slices).toBe(2);
+      expect(saved.sideBySide.yardstick).toBeGreaterThan(0);
+      for (const key of ['reused', 'fresh', 'randomBytes', 'randomInt', 'randomUUID']) {
+        expect(saved.sideBySide.ns[key], key).toBeGreaterThan(0);
+        expect(saved.sideBySide.ratio[key], key).toBeGreaterThan(0);
       }
       expect(saved.threads.scaling.one).toBeGreaterThan(0);
       expect(saved.memory.statesInUse).toBe(1);
