@@ -171,3 +171,22 @@ describe.skipIf(linux)('sys off Linux (runs only where the host is not Linux)', 
     expect(() => pageSize()).toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED_PLATFORM' }));
   });
 });
+
+describe('the termination guard (decision 0008), in a process of its own', () => {
+  const fixture = new URL('../test/guard-fixture.mjs', import.meta.url).pathname;
+  const run = (which: string) => JSON.parse(execFileSync(process.execPath, [fixture], { encoding: 'utf8', env: { ...process.env, GUARD_CASE: which }, timeout: 60_000 }).trim().split('\n').at(-1)!);
+
+  it('terminate() of a worker that is in no setup does not wait for another thread\'s setup', () => {
+    const result = run('other-holder');
+    // It used to wait for the lock the whole 10 s limit; a termination takes milliseconds.
+    expect(result.ms).toBeLessThan(5_000);
+    // Nor did it take or clear the other thread's lock.
+    expect(result.holder).toBe(999_999);
+  }, 60_000);
+
+  it('a worker stopped while holding the setup lock (after the wait limit) does not leave it held', () => {
+    const result = run('dead-holder');
+    expect(result.heldBy).toBe(true);
+    expect(result.after).toBe(0);
+  }, 60_000);
+});

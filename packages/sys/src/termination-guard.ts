@@ -11,12 +11,18 @@
 // environment data by the main thread, when this module loads there).
 //
 //   worker:        lock ── am I marked as terminating? ── koffi setup ── unlock
-//   terminate():   lock ── mark the worker ── Node's terminate() ── unlock
+//   terminate():   mark the worker ── wait while the worker holds the lock ── Node's terminate()
 //
-// Both sides hold the same lock, so terminate() either completes before the setup starts (the
-// worker then sees its mark and does not start) or waits until it has finished (about 15 ms
-// for the first load in a worker). The main thread needs no guard: terminate() cannot stop it,
-// and at process exit it takes the lock for good so no worker starts a setup that exit would cut.
+// All of it sequentially consistent, so either the worker took the lock before terminate()
+// looked (terminate() then waits for its setup step to end, about 15 ms for the first load)
+// or it will see its mark once it has the lock and not start. terminate() does not take the
+// lock itself: it used to, and with a dozen workers taking it in turn for their own setups it
+// could miss it for the whole wait limit, then terminate unguarded, land inside a setup, and
+// leave the lock held by a dead thread (every later setup and terminate() then waited the
+// full limit). A terminate() that still has to go ahead unguarded (the worker's step outlasted
+// the limit) frees the lock if the dead worker left it held. The main thread needs no guard:
+// terminate() cannot stop it, and at process exit it takes the lock for good so no worker
+// starts a setup that exit would cut.
 import { Worker, getEnvironmentData, isMainThread, setEnvironmentData, threadId } from 'node:worker_threads';
 import { SysError } from './errors.js';
 
@@ -54,6 +60,16 @@ function acquire(owner: number): 'taken' | 'exiting' | 'busy' {
     if (holder === HELD_FOR_EXIT) return 'exiting';
     if (Date.now() > deadline) return 'busy';
     Atomics.wait(block, LOCK, holder, 5);
+  }
+}
+
+/** Waits until `owner` does not hold the lock: 'free', or 'busy' after WAIT_LIMIT_MS. */
+function awaitNotHolding(owner: number): 'free' | 'busy' {
+  const deadline = Date.now() + WAIT_LIMIT_MS;
+  for (;;) {
+    if (Atomics.load(block, LOCK) !== owner) return 'free';
+    if (Date.now() > deadline) return 'busy';
+    Atomics.wait(block, LOCK, owner, 5);
   }
 }
 
@@ -107,16 +123,25 @@ function guardTerminate(): void {
   const original = prototype.terminate;
   const guarded: Terminate = function (this: Worker) {
     const target = this.threadId;
-    const locked = acquire(me) === 'taken';
-    const slot = locked && target >= 0 ? mark(target) : -1;
+    // -1 once the worker has stopped: nothing to wait for.
+    if (target < 0) return original.call(this);
+    const slot = mark(target);
+    // Marked: from now on the worker starts no setup. Wait for one it is inside, if any.
+    const waited = slot >= 0 ? awaitNotHolding(target + 1) : acquire(me) === 'taken' ? 'taken' : 'busy';
     let result: Promise<number>;
     try {
       result = original.call(this);
     } finally {
-      if (locked) release();
+      if (waited === 'taken') release();
     }
-    // threadIds are never reused, so the mark only has to outlive the termination.
-    if (slot >= 0) result.finally(() => Atomics.store(block, MARKS + slot, 0)).catch(() => {});
+    result
+      .finally(() => {
+        // threadIds are never reused, so the mark only has to outlive the termination. A
+        // worker stopped inside a setup (only after the wait limit) held the lock: free it.
+        if (slot >= 0) Atomics.store(block, MARKS + slot, 0);
+        if (Atomics.compareExchange(block, LOCK, target + 1, 0) === target + 1) Atomics.notify(block, LOCK);
+      })
+      .catch(() => {});
     return result;
   };
   Object.defineProperty(prototype, 'terminate', { value: guarded, writable: true, configurable: true });
@@ -129,7 +154,7 @@ if (isMainThread) {
   // At exit Node stops every worker without calling terminate(); hold the lock from then on
   // (after any setup in progress) so none is cut in the middle.
   process.once('exit', () => {
-    if (acquire(HELD_FOR_EXIT)) return;
-    Atomics.store(block, LOCK, HELD_FOR_EXIT);
+    // 'busy': a setup outlasted the limit; hold the lock for exit all the same.
+    if (acquire(HELD_FOR_EXIT) === 'busy') Atomics.store(block, LOCK, HELD_FOR_EXIT);
   });
 }
