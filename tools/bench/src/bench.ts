@@ -10,7 +10,7 @@ import { discoverParams } from '@vgetrandom/params';
 import { MmapPageSource, SharedSlabPool, SimulatedPageSource, SlabAllocator } from '@vgetrandom/slab';
 import { nativeAvailability, toAddress } from '@vgetrandom/sys';
 import { type CLimit, measureCLimit } from './c-limit.js';
-import { type Budget, paired, time } from './measure.js';
+import { type Budget, median, paired, time } from './measure.js';
 import { churn, contendedPair, scaling } from './threads.js';
 
 const ALL_SIZES = [1, 16, 32, 64, 256, 1024, 4096, 65_536, 1_048_576];
@@ -21,11 +21,6 @@ const budget: Budget = { full: { timeMs: 400, warmupMs: 60 }, quick: { timeMs: 9
 // A full run measures the call rows in 3 rounds, one after another, and keeps each cell's
 // median: a noisy stretch of a few seconds spoils one round, not a ratio.
 const rounds = mode === 'full' ? 3 : 1;
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 const sizes = values.sizes ? values.sizes.split(',').map((size) => Number(size.trim())) : mode === 'smoke' ? [16, 65_536] : ALL_SIZES;
 if (sizes.some((size) => !Number.isSafeInteger(size) || size < 1)) {
   process.stderr.write(`error: --sizes takes positive integers separated by commas (got '${values.sizes}')\n`);

@@ -42,6 +42,13 @@ export function time(operation: () => unknown, budget: Budget): Timing {
   return { ns: result.latency.p50 * 1e6, p99: result.latency.p99 * 1e6, samples: result.latency.samplesCount };
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 /** Ratios of each subject to a yardstick, measured in alternating short slices. */
 export interface Paired<K extends string> {
   /** Slices measured. */
@@ -75,11 +82,6 @@ export function paired<K extends string>(yardstick: () => unknown, subjects: Rec
       ratios.get(key)!.push(ns / base);
     }
   }
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = sorted.length >> 1;
-    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  };
   return {
     slices,
     yardstick: median(yardsticks),
