@@ -13,7 +13,8 @@ import type { ThreadIdentity } from './shared-pool.js';
 /** The start time recorded for a thread whose own /proc entry could not be read. */
 export const UNKNOWN_START = -1;
 
-type StatReading = { readonly start: number } | 'missing' | 'unreadable';
+/** What /proc/self/task/<tid>/stat gave: the start time, no such entry, or no answer. */
+export type StatReading = { readonly start: number } | 'missing' | 'unreadable';
 
 function readStat(tid: number): StatReading {
   let stat: string;
@@ -39,13 +40,36 @@ export function threadStartTime(tid: number): number | undefined {
 
 /**
  * Whether thread `tid` (with start time `start`, when known) may still be alive. False only
- * on positive evidence: /proc shows the tid with another start time (the tid was reused),
- * or the kernel answers ESRCH to tgkill.
+ * on positive evidence: /proc shows the tid with another start time (the tid was reused)
+ * while it also shows the calling thread, or the kernel answers ESRCH to tgkill about `tid`
+ * and 0 about the calling thread (sys's threadPresence).
  */
 export function threadMayBeAlive(tid: number, start?: number): boolean {
-  const reading = readStat(tid);
-  if (typeof reading === 'object') return start === undefined || start === UNKNOWN_START || reading.start === start;
-  return threadPresence(tid) !== 'gone';
+  return judgeLiveness(readStat(tid), start, () => readStat(gettid()), () => threadPresence(tid));
+}
+
+/**
+ * The decision behind threadMayBeAlive, over what /proc and tgkill answered. `readCaller`
+ * reads the calling thread's own entry: a /proc that does not show us (another namespace's,
+ * a stale or fabricated mount) says nothing about other threads either.
+ */
+export function judgeLiveness(
+  reading: StatReading,
+  start: number | undefined,
+  readCaller: () => StatReading,
+  presence: () => 'present' | 'gone' | 'unknown',
+): boolean {
+  if (typeof reading === 'object') {
+    if (start === undefined || start === UNKNOWN_START || reading.start === start) return true;
+    let caller: StatReading;
+    try {
+      caller = readCaller();
+    } catch {
+      return true;
+    }
+    return typeof caller !== 'object';
+  }
+  return presence() !== 'gone';
 }
 
 /** Thread identity from the kernel: gettid(), /proc start times, and tgkill where /proc is silent. */

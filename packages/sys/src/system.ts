@@ -1,6 +1,7 @@
 // Facts about this machine and thread: page size, cache line, CPUs, thread id.
 import { AT_PAGESZ, getauxval, readProcAuxv } from './auxv.js';
 import { SysError, errnoError } from './errors.js';
+import { type TgkillAnswer, type ThreadPresence, judgePresence } from './liveness.js';
 import { lastErrno, libcFunction, optionalLibcFunction } from './native.js';
 import { syscallNumbers } from './syscalls.js';
 
@@ -56,31 +57,39 @@ export function gettid(): number {
   return result;
 }
 
-/** What the kernel says of a thread of this process. */
-export type ThreadPresence = 'present' | 'gone' | 'unknown';
-
 /**
  * Whether thread `tid` exists in this process, from tgkill(getpid(), tid, 0): no signal is
- * sent, the kernel only checks. `'gone'` only when the kernel answers ESRCH (no such thread
- * in this thread group); `'unknown'` when it cannot be asked (no native calls, a seccomp
- * filter, EPERM). Never throws.
+ * sent, the kernel only checks. `'gone'` only when the kernel answers ESRCH about `tid` and
+ * answers 0 about the calling thread (a filter that forges ESRCH forges it for the caller
+ * too); `'unknown'` when it cannot be asked or the answer cannot be trusted (no native
+ * calls, a seccomp filter, EPERM). Never throws.
  */
 export function threadPresence(tid: number): ThreadPresence {
   if (!Number.isSafeInteger(tid) || tid <= 0) return 'unknown';
+  return judgePresence(askTgkill(tid), () => {
+    let self: number;
+    try {
+      self = gettid();
+    } catch {
+      return 'failed';
+    }
+    return askTgkill(self);
+  });
+}
+
+/** tgkill(getpid(), tid, 0), through libc's wrapper or the raw syscall. Never throws. */
+function askTgkill(tid: number): TgkillAnswer {
   try {
     const tgkill = optionalLibcFunction('int tgkill(int tgid, int tid, int sig)');
     let result: number;
     if (tgkill) result = tgkill(process.pid, tid, 0) as number;
     else {
       const numbers = syscallNumbers();
-      if (!numbers) return 'unknown';
+      if (!numbers) return 'failed';
       result = Number(libcFunction('long syscall(long number, long first, long second, long third)')(numbers.tgkill, process.pid, tid, 0));
     }
-    if (result === 0) return 'present';
-    return lastErrno() === ESRCH ? 'gone' : 'unknown';
+    return { result, errno: result === 0 ? 0 : lastErrno() };
   } catch {
-    return 'unknown';
+    return 'failed';
   }
 }
-
-const ESRCH = 3;

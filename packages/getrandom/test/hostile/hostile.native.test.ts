@@ -176,6 +176,27 @@ describe.skipIf(!vdsoHere)('hostile hosts (needs vDSO getrandom)', () => {
       expect(reasons(result.main.fallbacks)).toEqual(['mmap-denied: EPERM', 'syscall-error: EPERM']);
     });
 
+    const hiddenProc = ['unshare', '-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs none /proc && exec "$0" "$@"'];
+
+    // 31 threads need two pages of states, so the pool sweeps before it grows while every
+    // thread is alive: a liveness answer that lies reclaims live threads' states there.
+    it.skipIf(!unshareWorks).each(['ESRCH', 'EPERM', 'EINVAL', 'ENOSYS'])(
+      '(f) no /proc and tgkill answered %s by a filter: no live state is reclaimed (the answer about the caller itself is checked first) (needs root and unshare)',
+      (errno) => {
+        const result = probe({ seccomp: true, workers: 30 }, { wrapper: hiddenProc, ...under(`tgkill=${errno}`) });
+        judge(result, 31);
+        expect(result.workers.every((worker) => worker.backend === 'vdso')).toBe(true);
+      },
+    );
+
+    it.skipIf(!unshareWorks)('(f) no /proc, tgkill forged to ESRCH, workers terminated: nothing is reclaimed, liveness is unknown (needs root and unshare)', () => {
+      const result = probe({ seccomp: true, workers: 30, terminate: true }, { wrapper: hiddenProc, ...under('tgkill=ESRCH') });
+      expect(result.sharedStates).toBe(0);
+      expect(result.duplicates).toBe(0);
+      expect(result.swept).toBe(0);
+      expect(result.statesInUseAfter).toBe(31);
+    });
+
     it('(e) prctl refused (mappings cannot be named): nothing else changes', () => {
       const result = probe({ seccomp: true }, under('prctl=EPERM'));
       judge(result);

@@ -6,8 +6,9 @@
  * built at load time and installed, on every thread (SECCOMP_FILTER_FLAG_TSYNC), when the
  * process receives SIGUSR2. /proc/self/status then shows "Seccomp: 2".
  *
- * A rule is NAME=ERRNO, ERRNO one of EPERM, ENOSYS, EACCES, ENOMEM, and NAME one of
+ * A rule is NAME=ERRNO, ERRNO one of EPERM, ENOSYS, EACCES, ENOMEM, ESRCH, EINVAL, and NAME one of
  *   getrandom        every getrandom(2) call
+ *   tgkill           every tgkill(2) call (ESRCH forges "no such thread", even for the caller)
  *   droppable-mmap   mmap(2) whose flags select MAP_DROPPABLE (type field 0x08)
  *   madvise          madvise(2) with any advice but MADV_DONTNEED, MADV_FREE, MADV_HUGEPAGE and
  *                    MADV_NOHUGEPAGE (V8 and the C allocator need those four to run at all)
@@ -49,6 +50,8 @@ static int errno_named(const char *name) {
     if (strcmp(name, "ENOSYS") == 0) return ENOSYS;
     if (strcmp(name, "EACCES") == 0) return EACCES;
     if (strcmp(name, "ENOMEM") == 0) return ENOMEM;
+    if (strcmp(name, "ESRCH") == 0) return ESRCH;
+    if (strcmp(name, "EINVAL") == 0) return EINVAL;
     broken = 1;
     return EPERM;
 }
@@ -89,6 +92,7 @@ __attribute__((constructor)) static void prepare(void) {
         if (strcmp(rule, "getrandom") == 0) refuse(SYS_getrandom, error);
         else if (strcmp(rule, "madvise") == 0) madvise_error = error;
         else if (strcmp(rule, "prctl") == 0) refuse(SYS_prctl, error);
+        else if (strcmp(rule, "tgkill") == 0) refuse(SYS_tgkill, error);
         else if (strcmp(rule, "droppable-mmap") == 0) droppable_error = error;
         else broken = 1;
     }
