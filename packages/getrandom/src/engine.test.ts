@@ -134,9 +134,35 @@ describe('backend selection', () => {
     }
   });
 
-  it('an unknown VGETRANDOM_BACKEND is an error at first use, not at creation', () => {
-    const engine = createEngine(environment({ backend: 'fastest' }));
-    expect(() => engine.info()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_BACKEND' }));
+  it.each(['fastest', ' vdso', 'VDSO', 'vdso '])('an unknown VGETRANDOM_BACKEND (%j) fails every call, and info() reports it with the accepted values instead of throwing', (value) => {
+    const engine = createEngine(environment({ backend: value }));
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      expect(() => engine.fill(new Uint8Array(8), 8, 0)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_BACKEND' }));
+      const info = engine.info();
+      expect(info).toMatchObject({ backend: 'none', requested: 'invalid', fallbacks: [] });
+      expect(info.error).toMatchObject({ code: 'ERR_INVALID_BACKEND', value, accepted: ['auto', 'vdso', 'syscall', 'crypto'] });
+      expect(info.error!.message).toContain(JSON.stringify(value));
+    }
+  });
+
+  it('info() before any call does not throw for an unknown value either (it is where users look first)', () => {
+    const engine = createEngine(environment({ backend: 'quantum' }));
+    expect(engine.info()).toMatchObject({ backend: 'none', error: { code: 'ERR_INVALID_BACKEND' } });
+    expect(() => engine.fill(new Uint8Array(8), 8, 0)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_BACKEND' }));
+  });
+
+  it('a forced backend that is missing: calls fail closed, info() says which and why', () => {
+    const engine = createEngine(environment({ backend: 'vdso', discoverParams: unsupported('no-vdso') }));
+    const info = engine.info();
+    expect(info).toMatchObject({ backend: 'none', requested: 'vdso', error: { code: 'ERR_BACKEND_UNAVAILABLE' } });
+    expect(info.error!.message).toContain('no-vdso');
+    expect(info.fallbacks.map((fallback) => fallback.reason)).toEqual(['no-vdso']);
+    expect(() => engine.fill(new Uint8Array(8), 8, 0)).toThrow(expect.objectContaining({ code: 'ERR_BACKEND_UNAVAILABLE' }));
+  });
+
+  it('info() reports an unexpected failure of backend selection instead of throwing it', () => {
+    const engine = createEngine(environment({ discoverParams: () => { throw new Error('decoder exploded'); } }));
+    expect(engine.info()).toMatchObject({ backend: 'none', error: { code: 'ERR_BACKEND_SELECTION', message: expect.stringContaining('decoder exploded') } });
   });
 });
 

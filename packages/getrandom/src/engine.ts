@@ -36,10 +36,28 @@ export interface Fallback {
   readonly detail: string;
 }
 
-/** What backendInfo() reports. */
+/** Why no backend serves this thread: every call throws a GetrandomError with this code. */
+export interface BackendSelectionError {
+  /**
+   * `ERR_INVALID_BACKEND`: VGETRANDOM_BACKEND is not an accepted value; `ERR_BACKEND_UNAVAILABLE`:
+   * the forced backend is missing here (see `fallbacks`); `ERR_BACKEND_SELECTION`: selection
+   * failed unexpectedly (a bug: please report the message).
+   */
+  readonly code: 'ERR_INVALID_BACKEND' | 'ERR_BACKEND_UNAVAILABLE' | 'ERR_BACKEND_SELECTION';
+  readonly message: string;
+  /** The value that was given, for ERR_INVALID_BACKEND. */
+  readonly value?: string;
+  /** The values VGETRANDOM_BACKEND accepts, exactly as written. */
+  readonly accepted: readonly BackendRequest[];
+}
+
+/** What backendInfo() reports. Never throws: a failed selection is reported in `error`. */
 export interface BackendInfo {
-  readonly backend: BackendName;
-  readonly requested: BackendRequest;
+  /** `'none'` when no backend can serve (then `error` says why, and every call throws). */
+  readonly backend: BackendName | 'none';
+  /** `'invalid'` when VGETRANDOM_BACKEND is not an accepted value (see `error.value`). */
+  readonly requested: BackendRequest | 'invalid';
+  readonly error?: BackendSelectionError;
   readonly fallbacks: readonly Fallback[];
   /** This thread's vgetrandom state, on the vdso backend. */
   readonly state?: { readonly address: bigint; readonly size: number; readonly pool: 'private' | 'shared'; readonly poolNote?: string };
@@ -112,7 +130,7 @@ const EFAULT = 14;
 const EINVAL = 22;
 // The vDSO caps one call at INT_MAX & PAGE_MASK; larger requests come back short and we loop.
 
-const requests: readonly string[] = ['auto', 'vdso', 'syscall', 'crypto'];
+const requests: readonly BackendRequest[] = ['auto', 'vdso', 'syscall', 'crypto'];
 /** After a transient refusal, the first retry comes after this long, then twice as long each time, up to RETRY_MAX_MS. */
 const RETRY_FIRST_MS = 50;
 const RETRY_MAX_MS = 5000;
@@ -177,10 +195,10 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
 
   function select(): Backend {
     if (selectionError) throw selectionError;
-    if (!requests.includes(requestedRaw)) {
+    if (!(requests as readonly string[]).includes(requestedRaw)) {
       selectionError = new GetrandomError(
         'ERR_INVALID_BACKEND',
-        `VGETRANDOM_BACKEND=${requestedRaw} is not one of auto, vdso, syscall, crypto`,
+        `VGETRANDOM_BACKEND=${JSON.stringify(requestedRaw)} is not one of ${requests.join(', ')} (exactly so: lower case, no spaces); unset it for auto`,
       );
       throw selectionError;
     }
@@ -440,7 +458,12 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
   }
 
   function info(): BackendInfo {
-    const active = backend ?? select();
+    let active: Backend;
+    try {
+      active = backend ?? select();
+    } catch (error) {
+      return unselectedInfo(error);
+    }
     const at = retryAt;
     return {
       backend: active.name,
@@ -451,6 +474,19 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
         : {}),
       ...(at !== undefined ? { retry: { at, inMs: Math.max(0, at - now()), attempts: retryAttempts } } : {}),
     };
+  }
+
+  /** What info() says when selection threw: the calls throw the same; info() never does. */
+  function unselectedInfo(error: unknown): BackendInfo {
+    const code = error instanceof GetrandomError ? error.code : undefined;
+    if (code === 'ERR_INVALID_BACKEND') {
+      return { backend: 'none', requested: 'invalid', fallbacks: [], error: { code, message: (error as Error).message, value: requestedRaw, accepted: requests } };
+    }
+    if (code === 'ERR_BACKEND_UNAVAILABLE') {
+      return { backend: 'none', requested, fallbacks: [...fallbacks], error: { code, message: (error as Error).message, accepted: requests } };
+    }
+    const message = `backend selection failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`;
+    return { backend: 'none', requested, fallbacks: [...fallbacks], error: { code: 'ERR_BACKEND_SELECTION', message, accepted: requests } };
   }
 
   return { fill, fillSmall, fillScratch, wipeScratch, scratchSnapshot: () => scratch.slice(), info, release };

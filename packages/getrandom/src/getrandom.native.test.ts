@@ -166,7 +166,15 @@ describe.skipIf(!linux)('VGETRANDOM_BACKEND in a fresh process (needs Linux)', (
     expect(JSON.parse(run(backend))).toMatchObject({ backend, requested: backend });
   });
 
-  it('an unknown value fails at first use, not at import', () => {
-    expect(JSON.parse(run('quantum'))).toEqual({ code: 'ERR_INVALID_BACKEND' });
+  it.each(['quantum', ' vdso'])('an unknown value (%j) fails at first use, not at import', (value) => {
+    expect(JSON.parse(run(value))).toEqual({ code: 'ERR_INVALID_BACKEND' });
+  });
+
+  it('an unknown value: backendInfo() says so, with the accepted values, and does not throw', () => {
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', `import('${entry}').then((m) => console.log(JSON.stringify(m.backendInfo())))`], {
+      env: { ...process.env, VGETRANDOM_BACKEND: ' vdso' },
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(output)).toMatchObject({ backend: 'none', requested: 'invalid', error: { code: 'ERR_INVALID_BACKEND', value: ' vdso', accepted: ['auto', 'vdso', 'syscall', 'crypto'] } });
   });
 });

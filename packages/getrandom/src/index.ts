@@ -9,6 +9,7 @@ export type { BackendName } from './backends.js';
 export {
   type BackendInfo,
   type BackendRequest,
+  type BackendSelectionError,
   type EngineEnvironment,
   type Fallback,
   createEngine,
