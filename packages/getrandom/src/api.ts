@@ -37,6 +37,12 @@ export interface RandomApi {
   randomUUID(options?: { disableEntropyCache?: boolean }): UUID;
   randomUUIDs(count: number): UUID[];
   getRandomValues<T extends ArrayBufferView | ArrayBuffer | null>(typedArray: T): T;
+  /**
+   * Returns the engine's state for good (also as `[Symbol.dispose]`, for `using`); later
+   * calls throw GetrandomError ERR_ENGINE_DISPOSED. An API dropped without it returns its
+   * state when garbage-collected.
+   */
+  dispose(): void;
 }
 
 /**
@@ -307,7 +313,7 @@ export function createApi(engine: Engine): RandomApi {
     return typedArray;
   }
 
-  return {
+  const api: RandomApi = {
     getrandom,
     backendInfo: () => engine.info(),
     randomFillSync,
@@ -318,5 +324,10 @@ export function createApi(engine: Engine): RandomApi {
     randomUUID,
     randomUUIDs,
     getRandomValues,
+    dispose: () => engine.dispose(),
   };
+  // Symbol.dispose exists from Node 20.4 on (and with TypeScript's `using`).
+  const disposeSymbol = (Symbol as { dispose?: symbol }).dispose;
+  if (disposeSymbol !== undefined) Object.defineProperty(api, disposeSymbol, { value: api.dispose });
+  return api;
 }

@@ -40,10 +40,11 @@ export interface Fallback {
 export interface BackendSelectionError {
   /**
    * `ERR_INVALID_BACKEND`: VGETRANDOM_BACKEND is not an accepted value; `ERR_BACKEND_UNAVAILABLE`:
-   * the forced backend is missing here (see `fallbacks`); `ERR_BACKEND_SELECTION`: selection
+   * the forced backend is missing here (see `fallbacks`); `ERR_ENGINE_DISPOSED`: dispose() was
+   * called; `ERR_BACKEND_SELECTION`: selection
    * failed unexpectedly (a bug: please report the message).
    */
-  readonly code: 'ERR_INVALID_BACKEND' | 'ERR_BACKEND_UNAVAILABLE' | 'ERR_BACKEND_SELECTION';
+  readonly code: 'ERR_INVALID_BACKEND' | 'ERR_BACKEND_UNAVAILABLE' | 'ERR_ENGINE_DISPOSED' | 'ERR_BACKEND_SELECTION';
   readonly message: string;
   /** The value that was given, for ERR_INVALID_BACKEND. */
   readonly value?: string;
@@ -119,6 +120,52 @@ export interface Engine {
   info(): BackendInfo;
   /** Returns this thread's state to its pool; the next call takes a new one. */
   release(): void;
+  /**
+   * Returns the state for good: every later call throws GetrandomError ERR_ENGINE_DISPOSED.
+   * An engine that is dropped without it returns its state when it is garbage-collected.
+   */
+  dispose(): void;
+}
+
+// Who returns an engine's state when the engine is gone. A Holding names the state and its
+// pool and nothing of the engine, so it can outlive the engine: the FinalizationRegistry
+// returns the state of an engine that was dropped, and the worker's exit hook (one per
+// thread, not one per engine: a hook per engine would keep every engine alive) returns the
+// state of every engine still alive when the worker ends.
+interface Holding {
+  pool?: StatePool;
+  // invariant: set only while the engine uses the state; cleared before the state is released.
+  state?: StateHandle;
+  /** The engine's lifetime object (below); weak, so that it does not keep the engine alive. */
+  readonly engine: WeakRef<{ readonly closeForExit: () => void }>;
+}
+
+function releaseHolding(holding: Holding): void {
+  const { pool, state } = holding;
+  // Cleared first: a release that throws must not leave the state to be released twice.
+  holding.state = undefined;
+  if (pool && state) pool.release(state);
+}
+
+const dropped = new FinalizationRegistry<Holding>((holding) => {
+  workerHoldings.delete(holding);
+  releaseHolding(holding);
+});
+const workerHoldings = new Set<Holding>();
+let workerExitHookInstalled = false;
+
+/** On a worker: at exit, every engine still alive stops using its state and returns it. */
+function installWorkerExitHook(): void {
+  if (workerExitHookInstalled) return;
+  workerExitHookInstalled = true;
+  process.once('exit', () => {
+    for (const holding of workerHoldings) {
+      const engine = holding.engine.deref();
+      if (engine) engine.closeForExit();
+      else releaseHolding(holding);
+    }
+    workerHoldings.clear();
+  });
 }
 
 /** Bytes of the per-engine scratch: small fills, randomInt's 6 bytes, a UUID's 16. */
@@ -188,10 +235,20 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
   let retryAt: number | undefined;
   let retryDelay = RETRY_FIRST_MS;
   let retryAttempts = 0;
-  // Why this thread never takes a state again: the worker exit hook ran, or the vDSO
-  // failed a valid request.
-  let vdsoClosed: 'exited' | 'abandoned' | undefined;
-  let exitHookInstalled = false;
+  // Why this engine never takes a state again: the worker exit hook ran, the vDSO failed a
+  // valid request, or dispose() was called.
+  let vdsoClosed: 'exited' | 'abandoned' | 'disposed' | undefined;
+  // Lives exactly as long as any function of this engine: every closure of createEngine
+  // shares one context, which holds `lifetime` because dispose() refers to it. So it is the
+  // registry's target, not the object returned (a caller may keep only `fill`, and the
+  // state is in use until that is gone too).
+  const lifetime = { closeForExit };
+  const holding: Holding = { engine: new WeakRef(lifetime) };
+  dropped.register(lifetime, holding, lifetime);
+  if (onWorker) {
+    workerHoldings.add(holding);
+    installWorkerExitHook();
+  }
 
   function select(): Backend {
     if (selectionError) throw selectionError;
@@ -293,8 +350,9 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     retryAt = undefined;
     retryDelay = RETRY_FIRST_MS;
     state = taken;
+    holding.pool = pool;
+    holding.state = taken;
     stateSize = size;
-    installExitHook();
     vdsoCall = call;
     vdsoState = toAddress(taken.address);
     scratchAddress ??= (environment.resolveAddress ?? addressOf)(scratch);
@@ -330,25 +388,29 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     return syscallBackend(syscall);
   }
 
-  function installExitHook(): void {
-    // A worker that ends normally returns its state; the main thread keeps it to the end.
-    if (!onWorker || exitHookInstalled) return;
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      // Calls in exit handlers that run after this one must not take a state that would
-      // never be returned: they use the syscall (or node:crypto).
-      close('exited');
-      if (backend === undefined || backend.name === 'vdso') backend = trySyscall() ?? cryptoBackend(environment.randomFillSync);
-    });
+  /** A worker that ends normally returns its state; the main thread keeps it to the end. */
+  function closeForExit(): void {
+    // Calls in exit handlers that run after this one must not take a state that would
+    // never be returned: they use the syscall (or node:crypto).
+    close('exited');
+    if (backend === undefined || backend.name === 'vdso') backend = trySyscall() ?? cryptoBackend(environment.randomFillSync);
   }
 
   /** Gives the state back; the next call takes another (release() of the Engine). */
   function dropState(): void {
-    // Clear our reference before the pool can hand the state to anyone else.
-    const held = state;
+    // Clear our references before the pool can hand the state to anyone else.
     state = undefined;
     vdsoCall = undefined;
-    if (held && pool) pool.release(held);
+    releaseHolding(holding);
+  }
+
+  function dispose(): void {
+    if (vdsoClosed === 'disposed') return;
+    close('disposed');
+    backend = undefined;
+    selectionError = new GetrandomError('ERR_ENGINE_DISPOSED', 'this engine was disposed (dispose()); create another with createEngine()');
+    dropped.unregister(lifetime);
+    workerHoldings.delete(holding);
   }
 
   function release(): void {
@@ -356,8 +418,8 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     if (backend?.name === 'vdso') backend = undefined;
   }
 
-  /** No state is taken again on this thread. */
-  function close(why: 'exited' | 'abandoned'): void {
+  /** No state is taken again by this engine. */
+  function close(why: 'exited' | 'abandoned' | 'disposed'): void {
     vdsoClosed = why;
     retryAt = undefined;
     dropState();
@@ -482,6 +544,9 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     if (code === 'ERR_INVALID_BACKEND') {
       return { backend: 'none', requested: 'invalid', fallbacks: [], error: { code, message: (error as Error).message, value: requestedRaw, accepted: requests } };
     }
+    if (code === 'ERR_ENGINE_DISPOSED') {
+      return { backend: 'none', requested, fallbacks: [], error: { code, message: (error as Error).message, accepted: requests } };
+    }
     if (code === 'ERR_BACKEND_UNAVAILABLE') {
       return { backend: 'none', requested, fallbacks: [...fallbacks], error: { code, message: (error as Error).message, accepted: requests } };
     }
@@ -489,5 +554,5 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     return { backend: 'none', requested, fallbacks: [...fallbacks], error: { code: 'ERR_BACKEND_SELECTION', message, accepted: requests } };
   }
 
-  return { fill, fillSmall, fillScratch, wipeScratch, scratchSnapshot: () => scratch.slice(), info, release };
+  return { fill, fillSmall, fillScratch, wipeScratch, scratchSnapshot: () => scratch.slice(), info, release, dispose };
 }

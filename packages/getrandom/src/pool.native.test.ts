@@ -12,6 +12,18 @@ const exited = (worker: Worker) => new Promise<void>((resolve) => worker.once('e
 const firstMessage = <T>(worker: Worker) => new Promise<T>((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
 
 describe.skipIf(!vdsoHere)('the shared state pool with real workers (needs vDSO getrandom)', () => {
+  it('dropped engines give their states back when collected; a worker\'s live engines give theirs back at exit', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const output = execFileSync(process.execPath, ['--expose-gc', new URL(fixture('engines-dropped.mjs')).pathname], { encoding: 'utf8' });
+    const report = JSON.parse(output.trim().split('\n').at(-1)!);
+    expect(report.afterDrop).toBe(2001);
+    expect(report.afterGc).toBe(1);
+    // The worker's 100 kept engines hold states while it lives (its dropped ones may be back already).
+    expect(report.kept).toBe(100);
+    expect(report.whileWorkerLives).toBeGreaterThanOrEqual(101);
+    expect(report.afterWorkerExit).toBe(1);
+  }, 120_000);
+
   it('64 concurrent workers hold 64 distinct states, invariants hold throughout, outputs never repeat', async () => {
     getrandom(new Uint8Array(1));
     const pool = sharedStatePool()!;
