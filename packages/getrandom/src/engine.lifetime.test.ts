@@ -21,6 +21,8 @@ const fakeVdso: VgetrandomFunction = ((view: ArrayBufferView, length: number) =>
 const supported = (): ParamsDiscovery => ({
   supported: true,
   params: { sizeOfOpaqueState: STATE, mmapProt: 3, mmapFlags: 0x28, reserved: [] } as never,
+  pageSize: 4096,
+  warnings: [],
   vgetrandom: { call: fakeVdso } as never,
 });
 

@@ -183,6 +183,15 @@ const RETRY_FIRST_MS = 50;
 const RETRY_MAX_MS = 5000;
 
 /**
+ * The fallback reason for native code that cannot be used: `'unguarded-thread'` for a worker
+ * that no guard can protect while koffi sets up (termination-guard.ts in sys),
+ * `'native-unavailable'` for everything else.
+ */
+function nativeReason(code: string): string {
+  return code === 'ERR_UNGUARDED_THREAD' ? 'unguarded-thread' : 'native-unavailable';
+}
+
+/**
  * Errors the caller's request causes (or asks to retry): they never move the engine to
  * another backend. EFAULT counts only from the syscall: from the vDSO it is about our
  * state (a straddling one), the buffer having been checked.
@@ -273,9 +282,9 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     return chosen;
   }
 
-  function nativeProblem(): string | undefined {
+  function nativeProblem(): { reason: string; detail: string } | undefined {
     const availability = (environment.nativeAvailability ?? nativeAvailability)();
-    return availability.available ? undefined : availability.reason;
+    return availability.available ? undefined : { reason: nativeReason(availability.code), detail: availability.reason };
   }
 
   /**
@@ -301,7 +310,7 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
       const availability = (environment.nativeAvailability ?? nativeAvailability)();
       if (!availability.available) {
         if (availability.code === 'ERR_NATIVE_BUSY' || availability.code === 'ERR_THREAD_TERMINATING') return refusedForNow(availability.code, availability.reason);
-        fallbacks.push({ backend: 'vdso', reason: 'native-unavailable', detail: availability.reason });
+        fallbacks.push({ backend: 'vdso', reason: nativeReason(availability.code), detail: availability.reason });
         return undefined;
       }
       let discovery: ParamsDiscovery;
@@ -378,7 +387,7 @@ export function createEngine(environment: EngineEnvironment = {}): Engine {
     if (requested === 'vdso') return undefined;
     const problem = environment.syscall ? undefined : nativeProblem();
     if (problem !== undefined) {
-      fallbacks.push({ backend: 'syscall', reason: 'native-unavailable', detail: problem });
+      fallbacks.push({ backend: 'syscall', ...problem });
       return undefined;
     }
     if (!environment.syscall && syscallNumbers() === undefined) {

@@ -8,6 +8,7 @@ export type SysErrorCode =
   | 'ERR_NATIVE_UNAVAILABLE'
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_THREAD_TERMINATING'
+  | 'ERR_UNGUARDED_THREAD'
   | 'ERR_NATIVE_BUSY'
   | string;
 

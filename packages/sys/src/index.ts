@@ -46,5 +46,6 @@ export { type LibcChoice, detectLibc, libcFromInterpreter, libcFromMaps, program
 export { type NativeAvailability, type NativeFunction, lastErrno, libcInUse, nativeAvailability, sizeMax } from './native.js';
 export { GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM, getrandomSyscall } from './random.js';
 export { syscallNumbers } from './syscalls.js';
+export { guardCoverage, guardRecordsInUse, withTerminationGuard } from './termination-guard.js';
 export { type TgkillAnswer, type ThreadPresence, judgePresence } from './liveness.js';
 export { cacheLineSize, gettid, onlineCpus, pageSize, sysconf, threadPresence } from './system.js';

@@ -21,8 +21,12 @@ export type NativeAvailability =
   | { readonly available: true }
   | {
       readonly available: false;
-      /** ERR_NATIVE_BUSY and ERR_THREAD_TERMINATING are for now only (a later call may succeed); the others are for good. */
-      readonly code: 'ERR_UNSUPPORTED_PLATFORM' | 'ERR_NATIVE_UNAVAILABLE' | 'ERR_NATIVE_BUSY' | 'ERR_THREAD_TERMINATING';
+      /**
+       * ERR_NATIVE_BUSY and ERR_THREAD_TERMINATING are for now only (a later call may succeed);
+       * the others are for good. ERR_UNGUARDED_THREAD: a worker that no guard can protect
+       * while koffi sets up (termination-guard.ts), so koffi is not loaded there.
+       */
+      readonly code: 'ERR_UNSUPPORTED_PLATFORM' | 'ERR_NATIVE_UNAVAILABLE' | 'ERR_NATIVE_BUSY' | 'ERR_THREAD_TERMINATING' | 'ERR_UNGUARDED_THREAD';
       readonly reason: string;
     };
 
@@ -82,6 +86,10 @@ function load(): Loaded {
   try {
     loaded = withTerminationGuard(() => {
       const koffi = requireKoffi();
+      // koffi maps a 2 MiB call stack and a 1 MiB heap per thread at its first load() and
+      // never unmaps them, also when the worker ends (3.3.4: InitModule's InstanceData is
+      // never deleted). Our calls need little of either (no callbacks, no large structs).
+      configureMemory(koffi);
       libcChoice = detectLibc();
       const libc = koffi.load(libcChoice.path);
       // Declared now, under the guard, rather than at first use.
@@ -97,8 +105,13 @@ function load(): Loaded {
     });
     return loaded;
   } catch (cause) {
-    // Not for good: a terminating worker, or a lock held too long by others. Nothing is cached.
+    // Not for good: a worker being stopped, or a parent that has not recorded it yet. Nothing is cached.
     if (cause instanceof SysError && (cause.code === 'ERR_THREAD_TERMINATING' || cause.code === 'ERR_NATIVE_BUSY')) throw cause;
+    // For good, as it is: this worker's coverage never changes.
+    if (cause instanceof SysError && cause.code === 'ERR_UNGUARDED_THREAD') {
+      failure = cause;
+      throw failure;
+    }
     failure = new SysError(
       'ERR_NATIVE_UNAVAILABLE',
       'load',
@@ -106,6 +119,18 @@ function load(): Loaded {
       { cause },
     );
     throw failure;
+  }
+}
+
+/** koffi's per-thread call stack and heap (its defaults: 2 MiB and 1 MiB), set before its first load(). */
+export const KOFFI_MEMORY = { sync_stack_size: 256 * 1024, sync_heap_size: 128 * 1024 } as const;
+
+function configureMemory(koffi: Koffi): void {
+  try {
+    koffi.config({ ...koffi.config(), ...KOFFI_MEMORY });
+  } catch {
+    // Another copy of this package (or the application) loaded a library with koffi on this
+    // thread first: the sizes are set for good, and theirs are as safe as koffi's defaults.
   }
 }
 
@@ -118,7 +143,7 @@ export function nativeAvailability(): NativeAvailability {
     const sysError = error as SysError;
     return {
       available: false,
-      code: sysError.code as 'ERR_UNSUPPORTED_PLATFORM' | 'ERR_NATIVE_UNAVAILABLE' | 'ERR_NATIVE_BUSY' | 'ERR_THREAD_TERMINATING',
+      code: sysError.code as Extract<NativeAvailability, { available: false }>['code'],
       reason: sysError.message,
     };
   }

@@ -172,21 +172,40 @@ describe.skipIf(linux)('sys off Linux (runs only where the host is not Linux)', 
   });
 });
 
-describe('the termination guard (decision 0008), in a process of its own', () => {
+describe('the termination guard (decisions 0008 and 0010), in a process of its own', () => {
   const fixture = new URL('../test/guard-fixture.mjs', import.meta.url).pathname;
   const run = (which: string) => JSON.parse(execFileSync(process.execPath, [fixture], { encoding: 'utf8', env: { ...process.env, GUARD_CASE: which }, timeout: 60_000 }).trim().split('\n').at(-1)!);
 
-  it('terminate() of a worker that is in no setup does not wait for another thread\'s setup', () => {
-    const result = run('other-holder');
-    // It used to wait for the lock the whole 10 s limit; a termination takes milliseconds.
-    expect(result.ms).toBeLessThan(5_000);
-    // Nor did it take or clear the other thread's lock.
-    expect(result.holder).toBe(999_999);
+  it('koffi loads only in workers whose every ancestor had imported the package; the others say why', () => {
+    const result = run('coverage');
+    expect(result.direct.own).toEqual({ covered: true, native: 'available' });
+    expect(result.nested.own).toEqual({ covered: true, native: 'available' });
+    expect(result.nested.below.own).toEqual({ covered: true, native: 'available' });
+    // A parent that never imported: its child's stop cannot be made to wait.
+    expect(result.parentDidNotImport.below.own).toEqual({ covered: false, reason: 'parent-did-not-import', native: 'ERR_UNGUARDED_THREAD' });
+    // Its grandchild too, although the grandchild's own parent imported the package.
+    expect(result.deeper.below.own).toMatchObject({ covered: false, native: 'ERR_UNGUARDED_THREAD' });
+    expect(result.deeper.below.below.own).toEqual({ covered: false, reason: 'ancestor-did-not-import', native: 'ERR_UNGUARDED_THREAD' });
+    // A Worker class copied before the import (CommonJS style) records its workers too, and
+    // the class itself is left as Node made it.
+    expect(result.saved.own).toEqual({ covered: true, native: 'available' });
+    expect(result.sameClass).toBe(true);
   }, 60_000);
 
-  it('a worker stopped while holding the setup lock (after the wait limit) does not leave it held', () => {
-    const result = run('dead-holder');
-    expect(result.heldBy).toBe(true);
+  it('a worker started before the main thread imported the package is uncovered; one started after is covered', () => {
+    const result = run('late');
+    expect(result.before).toEqual({ covered: false, native: 'ERR_UNGUARDED_THREAD' });
+    expect(result.after).toEqual({ covered: true, native: 'available' });
+  }, 60_000);
+
+  it('terminate() returns only after the worker has left the setup step it was in', () => {
+    const result = run('waits');
+    expect(result.leftBeforeTerminateReturned).toBe(true);
+  }, 60_000);
+
+  it('records of workers that are gone are freed: 60 workers come and go (half terminated), none is left', () => {
+    const result = run('recycled');
+    expect(result.peak).toBeGreaterThanOrEqual(1);
     expect(result.after).toBe(0);
   }, 60_000);
 });

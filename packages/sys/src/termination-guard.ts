@@ -1,160 +1,213 @@
-// Keeps worker.terminate() from landing while a worker is inside koffi's setup code.
+// Keeps a worker from being stopped while it is inside koffi's setup code, and keeps koffi
+// out of workers for which that cannot be promised. The protocol is in guard-protocol.ts;
+// this file runs it on real threads.
 //
-// Why: koffi (3.3.4, built with node-addon-api without NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS)
-// creates JavaScript objects while it loads its addon, opens a library, declares or decodes
-// a function, or views memory. Once terminate() has been called, Node refuses every such
-// request from that worker, koffi then tries to throw, the throw is refused too, and
-// node-addon-api ends the whole process with "FATAL ERROR: Error::ThrowAsJavaScriptException
-// napi_throw" (exit 134). Plain calls of declared functions do not create objects and are safe.
+// Why: koffi 3.3.4 creates JavaScript objects while it loads its addon, opens a library,
+// declares or decodes a function, or views memory. Once a worker is being stopped, Node
+// refuses those requests, koffi's error path (node-addon-api) is refused too, and the whole
+// process ends with "FATAL ERROR: Error::ThrowAsJavaScriptException napi_throw" (exit 134).
+// A koffi rebuilt with NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS still aborts, in Error::New
+// (decision 0010). Plain calls of declared functions create no objects and are safe.
 //
-// How: one lock word shared by every thread of the process (published through worker
-// environment data by the main thread, when this module loads there).
+// Who can stop a worker, and how each is made to wait:
 //
-//   worker:        lock ── am I marked as terminating? ── koffi setup ── unlock
-//   terminate():   mark the worker ── wait while the worker holds the lock ── Node's terminate()
+//   its parent's terminate()       Worker.prototype.terminate, wrapped where this module loads
+//   its parent's own end           the parent's 'exit' handler, installed where this module loads
+//   an ancestor's end or terminate the same, one level up: marks cover every worker below
+//   process exit                   the main thread's 'exit' handler sets EXITING
 //
-// All of it sequentially consistent, so either the worker took the lock before terminate()
-// looked (terminate() then waits for its setup step to end, about 15 ms for the first load)
-// or it will see its mark once it has the lock and not start. terminate() does not take the
-// lock itself: it used to, and with a dozen workers taking it in turn for their own setups it
-// could miss it for the whole wait limit, then terminate unguarded, land inside a setup, and
-// leave the lock held by a dead thread (every later setup and terminate() then waited the
-// full limit). A terminate() that still has to go ahead unguarded (the worker's step outlasted
-// the limit) frees the lock if the dead worker left it held. The main thread needs no guard:
-// terminate() cannot stop it, and at process exit it takes the lock for good so no worker
-// starts a setup that exit would cut.
-import { Worker, getEnvironmentData, isMainThread, setEnvironmentData, threadId } from 'node:worker_threads';
+// Each works only in a thread that imported the package before starting the worker, so each
+// such thread records the workers it starts in the process-wide block (guardConstruction). A worker whose chain of records
+// does not reach the main thread never loads koffi: ERR_UNGUARDED_THREAD, and the façade
+// uses node:crypto there. `node --import @vgetrandom/getrandom/register` covers every thread.
+import { type Worker as WorkerType, getEnvironmentData, isMainThread, setEnvironmentData, threadId } from 'node:worker_threads';
 import { SysError } from './errors.js';
+import {
+  type Coverage,
+  DEFAULT_RECORDS,
+  type Ticket,
+  bindChild,
+  blockWords,
+  claimRecord,
+  coverage,
+  enterSetupSteps,
+  freeSubtree,
+  leaveSetup,
+  parentExitSteps,
+  processExitSteps,
+  recordsInUse,
+  runSteps,
+  terminateSteps,
+} from './guard-protocol.js';
 
-const GUARD_KEY = 'vgetrandom:termination-guard:v1';
-const LOCK = 0;
-const MARKS = 1;
-const MARK_SLOTS = 1024;
-/** Value of the lock word while the main thread holds it at exit: nobody gets it again. */
-const HELD_FOR_EXIT = -1;
+const BLOCK_KEY = 'vgetrandom:termination-guard:v2';
+const TICKET_KEY = 'vgetrandom:termination-guard-ticket:v2';
+/** How long a stopper waits for setup steps below it (one takes about 15 ms). */
 const WAIT_LIMIT_MS = 10_000;
+/** How long a new worker waits for its parent to name it in its record (microseconds, normally). */
+const BIND_LIMIT_MS = 2_000;
 
-function createBlock(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * (MARKS + MARK_SLOTS)));
-}
-
+/** The block of the process: inherited from the parent, or made here (then handed to the workers started from here). */
 function sharedBlock(): Int32Array {
-  const inherited = getEnvironmentData(GUARD_KEY) as SharedArrayBuffer | undefined;
-  if (inherited instanceof SharedArrayBuffer && inherited.byteLength === 4 * (MARKS + MARK_SLOTS)) return new Int32Array(inherited);
-  const block = createBlock();
-  // Workers started from here on (and their workers) share this block.
-  setEnvironmentData(GUARD_KEY, block.buffer as never);
+  const inherited = getEnvironmentData(BLOCK_KEY) as SharedArrayBuffer | undefined;
+  if (inherited instanceof SharedArrayBuffer && inherited.byteLength === 4 * blockWords(DEFAULT_RECORDS)) return new Int32Array(inherited);
+  const block = new Int32Array(new SharedArrayBuffer(4 * blockWords(DEFAULT_RECORDS)));
+  setEnvironmentData(BLOCK_KEY, block.buffer as never);
   return block;
 }
 
 const block = sharedBlock();
-// Lock owner values are threadId + 1 (the main thread's threadId is 0).
-const me = threadId + 1;
+// Read before this thread starts a worker: the hook below overwrites it for the workers it starts.
+const ticket: Ticket | undefined = (() => {
+  const value = getEnvironmentData(TICKET_KEY) as unknown;
+  if (!Array.isArray(value) || value.length !== 2 || !value.every(Number.isSafeInteger)) return undefined;
+  return { index: value[0] as number, nonce: value[1] as number };
+})();
 
-/** Takes the lock: 'taken', or why not ('exiting': the process is; 'busy': WAIT_LIMIT_MS passed). */
-function acquire(owner: number): 'taken' | 'exiting' | 'busy' {
-  const deadline = Date.now() + WAIT_LIMIT_MS;
+let settled: Coverage | undefined;
+/** Setup steps this thread is inside (they may nest: only the outermost enters and leaves). */
+let depth = 0;
+
+/** This worker's coverage, waiting briefly for a parent that has not named it yet. */
+function workerCoverage(): Coverage {
+  if (settled !== undefined) return settled;
+  const deadline = Date.now() + BIND_LIMIT_MS;
   for (;;) {
-    const holder = Atomics.compareExchange(block, LOCK, 0, owner);
-    if (holder === 0) return 'taken';
-    if (holder === HELD_FOR_EXIT) return 'exiting';
-    if (Date.now() > deadline) return 'busy';
-    Atomics.wait(block, LOCK, holder, 5);
+    const seen = Atomics.load(block, 2);
+    const answer = coverage(block, ticket, threadId);
+    // Every answer but 'pending' is final: records only change for workers that are gone.
+    if (answer.covered || answer.reason !== 'pending') return (settled = answer);
+    if (Date.now() > deadline) return answer;
+    Atomics.wait(block, 2, seen, 5);
   }
 }
 
-/** Waits until `owner` does not hold the lock: 'free', or 'busy' after WAIT_LIMIT_MS. */
-function awaitNotHolding(owner: number): 'free' | 'busy' {
-  const deadline = Date.now() + WAIT_LIMIT_MS;
-  for (;;) {
-    if (Atomics.load(block, LOCK) !== owner) return 'free';
-    if (Date.now() > deadline) return 'busy';
-    Atomics.wait(block, LOCK, owner, 5);
-  }
-}
+const UNCOVERED_WHY: Record<string, string> = {
+  'no-record': 'no thread that started this worker (or one above it) had imported @vgetrandom/sys or @vgetrandom/getrandom',
+  'parent-did-not-import': 'the thread that started this worker had not imported @vgetrandom/sys or @vgetrandom/getrandom (or used a Worker class saved before)',
+  'ancestor-did-not-import': 'a thread above this worker was started by a thread that had not imported @vgetrandom/sys or @vgetrandom/getrandom',
+  'stale-ticket': 'the record this worker inherited was reused',
+};
 
-function release(): void {
-  // Pairs with the compareExchange in acquire(): what the holder did is visible to the next.
-  Atomics.store(block, LOCK, 0);
-  Atomics.notify(block, LOCK);
-}
-
-function isMarked(id: number): boolean {
-  for (let slot = 0; slot < MARK_SLOTS; slot += 1) if (Atomics.load(block, MARKS + slot) === id + 1) return true;
-  return false;
-}
-
-function mark(id: number): number {
-  for (let slot = 0; slot < MARK_SLOTS; slot += 1) {
-    if (Atomics.compareExchange(block, MARKS + slot, 0, id + 1) === 0) return slot;
-  }
-  return -1; // 1024 terminations in flight: the lock alone still orders them
+/** Whether native code may be loaded in this thread, and if not, why (for backendInfo). */
+export function guardCoverage(): { readonly covered: true } | { readonly covered: false; readonly reason: string; readonly detail: string } {
+  if (isMainThread) return { covered: true };
+  const answer = workerCoverage();
+  if (answer.covered) return { covered: true };
+  return { covered: false, reason: answer.reason, detail: UNCOVERED_WHY[answer.reason] ?? 'its parent has not named it yet' };
 }
 
 /**
- * Runs `setup` (koffi work that creates JavaScript objects) so that terminate() cannot land
- * inside it. On the main thread it just runs.
- * @throws SysError ERR_THREAD_TERMINATING when this worker is being terminated or the process
- *   is exiting, ERR_NATIVE_BUSY when other threads' setups held the lock for WAIT_LIMIT_MS
- *   (an overloaded machine: try again later). Nothing ran in either case.
+ * Runs `setup` (koffi work that creates JavaScript objects) so that no stop can land inside
+ * it. On the main thread it just runs.
+ * @throws SysError ERR_UNGUARDED_THREAD (for good) when this worker is uncovered: a thread
+ *   that can stop it cannot be made to wait; ERR_THREAD_TERMINATING when this worker is
+ *   being stopped or the process is exiting; ERR_NATIVE_BUSY when its parent has not named
+ *   it yet (try again later). Nothing ran in any of these cases.
  */
 export function withTerminationGuard<T>(setup: () => T): T {
-  if (isMainThread) return setup();
-  const taken = acquire(me);
-  if (taken === 'exiting') throw new SysError('ERR_THREAD_TERMINATING', 'load', 'the process is exiting; native code is not loaded in this worker');
-  if (taken === 'busy') {
-    throw new SysError('ERR_NATIVE_BUSY', 'load', `other threads held the native-setup lock for ${WAIT_LIMIT_MS / 1000} s (an overloaded machine?); nothing was loaded, try again later`);
+  if (isMainThread || depth > 0) return setup();
+  const answer = workerCoverage();
+  if (!answer.covered) {
+    if (answer.reason === 'pending') {
+      throw new SysError('ERR_NATIVE_BUSY', 'load', `the thread that started this worker has not recorded it after ${BIND_LIMIT_MS / 1000} s (an overloaded machine?); nothing was loaded, try again later`);
+    }
+    throw new SysError(
+      'ERR_UNGUARDED_THREAD',
+      'load',
+      `native code is not loaded in this worker: ${UNCOVERED_WHY[answer.reason]}, so a termination could stop it inside koffi's setup and abort the process. Import @vgetrandom/getrandom in the thread that starts the workers before starting them, or run node with --import @vgetrandom/getrandom/register`,
+    );
   }
+  const entry = runSteps(block, enterSetupSteps(block, answer.index), Number.POSITIVE_INFINITY, Date.now);
+  if (!entry.done || entry.value !== 'entered') {
+    const why = entry.done && entry.value === 'exiting' ? 'the process is exiting' : 'this worker (or a thread above it) is being stopped';
+    throw new SysError('ERR_THREAD_TERMINATING', 'load', `${why}; native code is not loaded`);
+  }
+  depth += 1;
   try {
-    if (isMarked(threadId)) throw new SysError('ERR_THREAD_TERMINATING', 'load', 'this worker is being terminated; native code is not loaded');
     return setup();
   } finally {
-    release();
+    depth -= 1;
+    leaveSetup(block, answer.index);
   }
 }
 
-type Terminate = (this: Worker) => Promise<number>;
-const GUARDED = Symbol.for('vgetrandom:terminate-guarded');
+type Terminate = (this: WorkerType) => Promise<number>;
+type On = (this: WorkerType, event: string | symbol, listener: (...args: any[]) => void) => WorkerType;
+const GUARDED = Symbol.for('vgetrandom:termination-guard:v2');
+const GUARDED_ON = Symbol.for('vgetrandom:termination-guard:v2:on');
 
-/** Wraps Worker.prototype.terminate, once per thread, so that it waits for a setup in progress. */
+/**
+ * Records each worker this thread starts, however its code got the Worker class (an ESM
+ * import, a CommonJS `const { Worker } = require(...)` taken before this module loaded, a
+ * subclass): Node's constructor (lib/internal/worker.js, setupPortReferencing) registers a
+ * 'newListener' listener on the new worker after it has its threadId and before it posts the
+ * environment data to the new thread. A Worker.prototype.on of ours sees that registration,
+ * records the worker and sets the ticket the new thread then reads. Should a Node version
+ * change that order, the ticket goes to no thread or to the next one, whose record names
+ * another threadId: the worker is then uncovered (node:crypto), never wrongly covered.
+ */
+function guardConstruction(): void {
+  const workerThreads = process.getBuiltinModule('node:worker_threads') as typeof import('node:worker_threads');
+  const prototype = workerThreads.Worker.prototype as unknown as Record<PropertyKey, unknown> & { on: On };
+  if (Object.hasOwn(prototype, GUARDED_ON)) return;
+  const inherited = prototype.on;
+  const recorded = new WeakSet<object>();
+  const on: On = function (this: WorkerType, event, listener) {
+    if (event === 'newListener' && !recorded.has(this) && inConstructor()) {
+      recorded.add(this);
+      const record = claimRecord(block, threadId);
+      if (record) {
+        bindChild(block, record, this.threadId);
+        // Gone, with every worker below it (Node stops them first): their records are free.
+        inherited.call(this, 'exit', () => freeSubtree(block, record));
+      }
+      // The new worker copies this thread's environment data right after this call.
+      setEnvironmentData(TICKET_KEY, (record ? [record.index, record.nonce] : undefined) as never);
+    }
+    return inherited.call(this, event, listener);
+  };
+  Object.defineProperty(prototype, 'on', { value: on, writable: true, configurable: true });
+  Object.defineProperty(prototype, GUARDED_ON, { value: true });
+}
+
+/** Whether Node's Worker constructor is on the stack (the registration is its, not a user's later one). */
+function inConstructor(): boolean {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 12;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  return stack.includes('setupPortReferencing') && stack.includes('new Worker');
+}
+
+/** Wraps Worker.prototype.terminate, once per thread, so that it waits for setup steps below the worker. */
 function guardTerminate(): void {
-  const prototype = Worker.prototype as unknown as Record<PropertyKey, unknown> & { terminate: Terminate };
+  const workerThreads = process.getBuiltinModule('node:worker_threads') as typeof import('node:worker_threads');
+  const prototype = workerThreads.Worker.prototype as unknown as Record<PropertyKey, unknown> & { terminate: Terminate };
   if (prototype[GUARDED]) return;
   const original = prototype.terminate;
-  const guarded: Terminate = function (this: Worker) {
+  const guarded: Terminate = function (this: WorkerType) {
     const target = this.threadId;
-    // -1 once the worker has stopped: nothing to wait for.
-    if (target < 0) return original.call(this);
-    const slot = mark(target);
-    // Marked: from now on the worker starts no setup. Wait for one it is inside, if any.
-    const waited = slot >= 0 ? awaitNotHolding(target + 1) : acquire(me) === 'taken' ? 'taken' : 'busy';
-    let result: Promise<number>;
-    try {
-      result = original.call(this);
-    } finally {
-      if (waited === 'taken') release();
-    }
-    result
-      .finally(() => {
-        // threadIds are never reused, so the mark only has to outlive the termination. A
-        // worker stopped inside a setup (only after the wait limit) held the lock: free it.
-        if (slot >= 0) Atomics.store(block, MARKS + slot, 0);
-        if (Atomics.compareExchange(block, LOCK, target + 1, 0) === target + 1) Atomics.notify(block, LOCK);
-      })
-      .catch(() => {});
-    return result;
+    // -1 once the worker has stopped: nothing to wait for. After WAIT_LIMIT_MS (a step that
+    // never ends) it goes ahead all the same: the caller asked for it.
+    if (target >= 0) runSteps(block, terminateSteps(block, target), Date.now() + WAIT_LIMIT_MS, Date.now);
+    return original.call(this);
   };
   Object.defineProperty(prototype, 'terminate', { value: guarded, writable: true, configurable: true });
   Object.defineProperty(prototype, GUARDED, { value: true });
 }
 
 guardTerminate();
+guardConstruction();
 
-if (isMainThread) {
-  // At exit Node stops every worker without calling terminate(); hold the lock from then on
-  // (after any setup in progress) so none is cut in the middle.
-  process.once('exit', () => {
-    // 'busy': a setup outlasted the limit; hold the lock for exit all the same.
-    if (acquire(HELD_FOR_EXIT) === 'busy') Atomics.store(block, LOCK, HELD_FOR_EXIT);
-  });
+process.once('exit', () => {
+  // Node stops this thread's workers after the 'exit' handlers: none may be inside a setup
+  // step then. The main thread's exit stops every worker of the process.
+  const steps = isMainThread ? processExitSteps(block) : parentExitSteps(block, threadId);
+  runSteps(block, steps, Date.now() + WAIT_LIMIT_MS, Date.now);
+});
+
+/** The guard's shared records in use (workers alive that were started by an importing thread). For tests. */
+export function guardRecordsInUse(): number {
+  return recordsInUse(block);
 }

@@ -112,12 +112,12 @@ describe.skipIf(!vdsoHere)('hostile hosts (needs vDSO getrandom)', () => {
     expect(result.workers.every((worker) => worker.pool === 'shared')).toBe(true);
   });
 
-  it('workers started before the main thread imported the package use the syscall, and say why', () => {
+  it('workers started before the main thread imported the package never load koffi (a terminate() could not wait for them): node:crypto, and they say why', () => {
     const result = probe({ importAfterWorkers: true });
     judge(result);
     for (const worker of result.workers) {
-      expect(worker.backend).toBe('syscall');
-      expect(reasons(worker.fallbacks)).toEqual(['no-shared-pool']);
+      expect(worker.backend).toBe('crypto');
+      expect(reasons(worker.fallbacks)).toEqual(['unguarded-thread', 'unguarded-thread']);
     }
   });
 

@@ -1,0 +1,13 @@
+// @vgetrandom/getrandom/register: import it first, in the thread that starts workers, so that
+// every worker started from there can use the vDSO:
+//
+//   node --import @vgetrandom/getrandom/register app.js
+//   NODE_OPTIONS='--import @vgetrandom/getrandom/register' npx vitest
+//
+// Importing the package does the same; this entry exists for --import, where a test runner or
+// a worker pool (vitest, piscina, tinypool) starts workers from a main thread that never
+// imports the package itself. It installs the termination guard for this thread (decision
+// 0010: workers started from a thread that had not imported the package never load koffi)
+// and publishes the process-wide pool of states to the workers started from here. It makes
+// no native call and chooses no backend.
+export { backendInfo } from './index.js';
