@@ -12,6 +12,7 @@ import { nativeAvailability, toAddress } from '@vgetrandom/sys';
 import { type CLimit, measureCLimit } from './c-limit.js';
 import { type Budget, median, paired, time } from './measure.js';
 import { churn, contendedPair, scaling } from './threads.js';
+import { churnRows, firstCallRows, freshWorkers } from './worker-start.js';
 
 const ALL_SIZES = [1, 16, 32, 64, 256, 1024, 4096, 65_536, 1_048_576];
 
@@ -202,6 +203,14 @@ const threadMs = { full: 1500, quick: 300, smoke: 60 }[mode];
 const threads = vdso ? { scaling: await scaling(threadMs), contendedPair: await contendedPair(threadMs) } : undefined;
 const churnWorkers = { full: 2000, quick: 60, smoke: 16 }[mode];
 const memory = vdso ? await churn(churnWorkers) : undefined;
+
+// What a worker costs to start (issue 25): first calls at 1, 8 and 32 workers, fresh workers
+// one after another against node:crypto and koffi's own load, and what 1 000 workers leave.
+say('worker start: first calls, fresh workers, mappings per 1 000 workers');
+const startSizes = { full: { repeats: 5, fresh: 100, churn: 1000 }, quick: { repeats: 3, fresh: 20, churn: 200 }, smoke: { repeats: 1, fresh: 5, churn: 40 } }[mode];
+const workerStart = vdso
+  ? { firstCalls: await firstCallRows(startSizes.repeats), fresh: await freshWorkers(startSizes.fresh), churn: churnRows(startSizes.churn) }
+  : undefined;
 say('  measured threads and memory');
 
 // `vgetrandom bytes N > /dev/null` (several workers for large outputs) against `head -c N /dev/urandom`.
@@ -258,6 +267,22 @@ target('slab allocate+free pair <= 100 ns', slabPair, 100, 'lower', (value) => `
 target('slab metadata <= 16 bytes per state (10 000 states)', metadataPerState, 16, 'lower', (value) => `${value.toFixed(1)} B`);
 target('shared pool pair, 2 workers contending <= 1 us', threads?.contendedPair, 1000, 'lower', (value) => `${value.toFixed(0)} ns`);
 // Judged only when a pure-JS control scales on this machine at that moment.
+if (workerStart) {
+  const { firstCalls, fresh, churn: left } = workerStart;
+  target('first call, 32 workers started at once: max <= 3x one worker alone', firstCalls.thirtyTwo.maxMs / firstCalls.alone, 3, 'lower', times);
+  inform('first call, 8 workers at once: max / one worker alone', firstCalls.eight.maxMs / firstCalls.alone);
+  inform('koffi\'s own load (require + load libc), 32 workers at once: max / one alone (the floor)', firstCalls.koffiThirtyTwo.maxMs / firstCalls.koffiAlone);
+  const freshPass = fresh.ours <= 1.3 * fresh.crypto || fresh.ours <= fresh.koffi + 3;
+  targets.push({
+    name: 'fresh worker (import + randomUUID) <= 1.3x node:crypto, or <= koffi-only + 3 ms',
+    measured: `${(fresh.ours / fresh.crypto).toFixed(2)}x; ${fresh.ours.toFixed(1)} ms vs ${fresh.crypto.toFixed(1)} (crypto), ${fresh.koffi.toFixed(1)} (koffi only)`,
+    pass: freshPass,
+  });
+  const within = (ours: number, theirs: number) => ours <= theirs * 1.1 + 1e-9;
+  targets.push({ name: 'mappings left per 1 000 workers within 10% of node:crypto', measured: `${left.ours.mappings.toFixed(0)} vs ${left.crypto.mappings.toFixed(0)}`, pass: within(left.ours.mappings, left.crypto.mappings) });
+  targets.push({ name: 'RSS left per 1 000 workers within 10% of node:crypto', measured: `${left.ours.rssMiB.toFixed(1)} vs ${left.crypto.rssMiB.toFixed(1)} MiB`, pass: within(left.ours.rssMiB, left.crypto.rssMiB) });
+}
+
 const scalingJudged = threads === undefined || threads.scaling.controlRatio >= 1.8;
 if (scalingJudged) target('getrandom(16) with 2 workers >= 1.8x one worker', threads?.scaling.ratio, 1.8, 'higher', times);
 else targets.push({ name: 'getrandom(16) with 2 workers >= 1.8x one worker', measured: `${threads!.scaling.ratio.toFixed(2)}x; machine too loaded to judge scaling (a pure-JS control scaled ${threads!.scaling.controlRatio.toFixed(2)}x)`, pass: null });
@@ -285,6 +310,7 @@ const results = {
   slab: { pairNs: slabPair, metadataBytesPerState: metadataPerState, stateSize: slabStateSize },
   threads: threads ?? null,
   memory: memory ?? null,
+  workerStart: workerStart ?? null,
   crossoverBytes: crossover ?? null,
   targets,
   information,
@@ -322,6 +348,12 @@ if (values.json) {
   out(`slab: allocate+free ${slabPair.toFixed(0)} ns, ${metadataPerState.toFixed(1)} bytes of metadata a state at 10 000 states`);
   if (threads) out(`threads: getrandom(16) ${(threads.scaling.one / 1e6).toFixed(2)} M/s with 1 worker, ${(threads.scaling.two / 1e6).toFixed(2)} M/s with 2 (${threads.scaling.ratio.toFixed(2)}x); shared pool pair under contention ${threads.contendedPair.toFixed(0)} ns`);
   if (memory) out(`memory: ${memory.workers} workers came and went: RSS ${(memory.rssBefore / 2 ** 20).toFixed(1)} -> ${(memory.rssAfter / 2 ** 20).toFixed(1)} MiB; pool maps ${memory.mappedBytes} bytes for a peak of ${memory.peakStates} states (${memory.bytesPerPeakState.toFixed(0)} B each), ${memory.statesInUse} in use now`);
+  if (workerStart) {
+    const { firstCalls, fresh, churn: left } = workerStart;
+    out(`worker start: first call ${firstCalls.alone.toFixed(1)} ms alone, max ${firstCalls.eight.maxMs.toFixed(1)} ms with 8 at once, max ${firstCalls.thirtyTwo.maxMs.toFixed(1)} ms with 32 (koffi's own load: ${firstCalls.koffiAlone.toFixed(1)} ms alone, max ${firstCalls.koffiThirtyTwo.maxMs.toFixed(1)} ms with 32)`);
+    out(`fresh workers: ${fresh.ours.toFixed(1)} ms each (import + randomUUID), node:crypto ${fresh.crypto.toFixed(1)} ms, koffi only ${fresh.koffi.toFixed(1)} ms`);
+    out(`per 1 000 workers that came and went: ours +${left.ours.mappings.toFixed(0)} mappings, +${left.ours.rssMiB.toFixed(1)} MiB RSS; node:crypto +${left.crypto.mappings.toFixed(0)} mappings, +${left.crypto.rssMiB.toFixed(1)} MiB`);
+  }
   out(crossover === undefined ? 'crossover: our getrandom is faster than crypto.randomFillSync at every size measured' : `crossover: crypto.randomFillSync overtakes getrandom from ${label(crossover)} on (OpenSSL buffers in user space; we never do)`);
   out();
   out('16-byte requests, ns per call (shorter is faster)');
