@@ -72,6 +72,10 @@ describe.skipIf(!vdsoHere)('realm matrix (needs vDSO getrandom)', () => {
     judge(scenario({ main: 'never', runner, workers: 8, outputs }, REGISTER), { backend: 'vdso' });
   }, 250_000);
 
+  it.each(['piscina', 'tinypool'])('%s created after the main thread imported the package: the vDSO, distinct states', (runner) => {
+    judge(scenario({ main: 'first', runner, workers: 8, outputs: 115_000 }), { backend: 'vdso' });
+  }, 250_000);
+
   it.each(['piscina', 'tinypool'])('%s destroy() at startup and under load, 10 runs each, with and without the opt-in: no abort', (runner) => {
     for (let run = 0; run < 10; run += 1) {
       for (const execArgv of [[], REGISTER]) {
