@@ -281,6 +281,7 @@ if (workerStart) {
   const within = (ours: number, theirs: number) => ours <= theirs * 1.1 + 1e-9;
   targets.push({ name: 'mappings left per 1 000 workers within 10% of node:crypto', measured: `${left.ours.mappings.toFixed(0)} vs ${left.crypto.mappings.toFixed(0)}`, pass: within(left.ours.mappings, left.crypto.mappings) });
   targets.push({ name: 'RSS left per 1 000 workers within 10% of node:crypto', measured: `${left.ours.rssMiB.toFixed(1)} vs ${left.crypto.rssMiB.toFixed(1)} MiB`, pass: within(left.ours.rssMiB, left.crypto.rssMiB) });
+  information.push({ name: 'koffi alone (a worker that loads it and makes one call), per 1 000 workers', measured: `+${left.koffi.mappings.toFixed(0)} mappings, +${left.koffi.rssMiB.toFixed(1)} MiB` });
 }
 
 const scalingJudged = threads === undefined || threads.scaling.controlRatio >= 1.8;
@@ -352,7 +353,7 @@ if (values.json) {
     const { firstCalls, fresh, churn: left } = workerStart;
     out(`worker start: first call ${firstCalls.alone.toFixed(1)} ms alone, max ${firstCalls.eight.maxMs.toFixed(1)} ms with 8 at once, max ${firstCalls.thirtyTwo.maxMs.toFixed(1)} ms with 32 (koffi's own load: ${firstCalls.koffiAlone.toFixed(1)} ms alone, max ${firstCalls.koffiThirtyTwo.maxMs.toFixed(1)} ms with 32)`);
     out(`fresh workers: ${fresh.ours.toFixed(1)} ms each (import + randomUUID), node:crypto ${fresh.crypto.toFixed(1)} ms, koffi only ${fresh.koffi.toFixed(1)} ms`);
-    out(`per 1 000 workers that came and went: ours +${left.ours.mappings.toFixed(0)} mappings, +${left.ours.rssMiB.toFixed(1)} MiB RSS; node:crypto +${left.crypto.mappings.toFixed(0)} mappings, +${left.crypto.rssMiB.toFixed(1)} MiB`);
+    out(`per 1 000 workers that came and went: ours +${left.ours.mappings.toFixed(0)} mappings, +${left.ours.rssMiB.toFixed(1)} MiB RSS; node:crypto +${left.crypto.mappings.toFixed(0)} mappings, +${left.crypto.rssMiB.toFixed(1)} MiB; koffi alone +${left.koffi.mappings.toFixed(0)} mappings, +${left.koffi.rssMiB.toFixed(1)} MiB`);
   }
   out(crossover === undefined ? 'crossover: our getrandom is faster than crypto.randomFillSync at every size measured' : `crossover: crypto.randomFillSync overtakes getrandom from ${label(crossover)} on (OpenSSL buffers in user space; we never do)`);
   out();

@@ -3,7 +3,7 @@
 // a worker that only loads koffi (the floor no koffi user can go under); and the mappings and
 // RSS that 1 000 workers leave behind, ours against node:crypto, each in a process of its own.
 //
-// Run alone: node dist/worker-start.js churn <ours|crypto> <count>   (prints one JSON line)
+// Run alone: node dist/worker-start.js churn <ours|crypto|koffi> <count>   (prints one JSON line)
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
@@ -101,12 +101,17 @@ export async function freshWorkers(perKind: number): Promise<Record<keyof typeof
 
 const mappings = () => readFileSync('/proc/self/maps', 'utf8').split('\n').length - 1;
 
+type ChurnKind = 'ours' | 'crypto' | 'koffi';
+
 /** In this process: `count` workers of `kind` come and go, 8 at a time, half terminated. */
-async function churnHere(kind: 'ours' | 'crypto', count: number): Promise<{ mappingsBefore: number; mappingsAfter: number; rssBefore: number; rssAfter: number }> {
+async function churnHere(kind: ChurnKind, count: number): Promise<{ mappingsBefore: number; mappingsAfter: number; rssBefore: number; rssAfter: number }> {
   if (kind === 'ours') await import(entry);
-  const code = kind === 'ours'
-    ? `import(${JSON.stringify(entry)}).then(({ getrandom }) => { getrandom(new Uint8Array(16)); require('node:worker_threads').parentPort.postMessage('ready'); });`
-    : `require('node:crypto').randomFillSync(new Uint8Array(16)); require('node:worker_threads').parentPort.postMessage('ready');`;
+  const code = {
+    ours: `import(${JSON.stringify(entry)}).then(({ getrandom }) => { getrandom(new Uint8Array(16)); require('node:worker_threads').parentPort.postMessage('ready'); });`,
+    crypto: `require('node:crypto').randomFillSync(new Uint8Array(16)); require('node:worker_threads').parentPort.postMessage('ready');`,
+    // koffi alone, with its default sizes: what any koffi user's worker leaves.
+    koffi: `require(${JSON.stringify(new URL(koffiPath).pathname)}).load('libc.so.6').func('long sysconf(int name)')(84); require('node:worker_threads').parentPort.postMessage('ready');`,
+  }[kind];
   // One worker first: what any first worker maps (code, the allocator's arenas) is not churn.
   const first = new Worker(code, { eval: true });
   await message(first);
@@ -135,18 +140,20 @@ async function churnHere(kind: 'ours' | 'crypto', count: number): Promise<{ mapp
   return { mappingsBefore, mappingsAfter: mappings(), rssBefore, rssAfter: process.memoryUsage.rss() };
 }
 
-/** Mappings and RSS added per 1 000 workers that came and went, ours and node:crypto's, each measured in a fresh process. */
-export function churnRows(count: number): { workers: number; ours: { mappings: number; rssMiB: number }; crypto: { mappings: number; rssMiB: number } } {
-  const measure = (kind: 'ours' | 'crypto') => {
+type Left = { mappings: number; rssMiB: number };
+
+/** Mappings and RSS added per 1 000 workers that came and went: ours, node:crypto's and koffi alone's, each measured in a fresh process. */
+export function churnRows(count: number): { workers: number; ours: Left; crypto: Left; koffi: Left } {
+  const measure = (kind: ChurnKind) => {
     const output = execFileSync(process.execPath, ['--expose-gc', new URL(import.meta.url).pathname, 'churn', kind, String(count)], { encoding: 'utf8', maxBuffer: 1 << 20 });
     const result = JSON.parse(output.trim().split('\n').at(-1)!) as Awaited<ReturnType<typeof churnHere>>;
     const per = 1000 / count;
     return { mappings: (result.mappingsAfter - result.mappingsBefore) * per, rssMiB: ((result.rssAfter - result.rssBefore) / 2 ** 20) * per };
   };
-  return { workers: count, ours: measure('ours'), crypto: measure('crypto') };
+  return { workers: count, ours: measure('ours'), crypto: measure('crypto'), koffi: measure('koffi') };
 }
 
 if (process.argv[2] === 'churn') {
-  const kind = process.argv[3] === 'crypto' ? 'crypto' : 'ours';
+  const kind = (['crypto', 'koffi'] as const).find((name) => name === process.argv[3]) ?? 'ours';
   console.log(JSON.stringify(await churnHere(kind, Number(process.argv[4] ?? 1000))));
 }

@@ -16,18 +16,23 @@ describe.skipIf(!vdsoHere)('npm run bench (smoke budget; needs vDSO getrandom)',
     const directory = mkdtempSync(join(tmpdir(), 'bench-'));
     try {
       const out = join(directory, 'run.json');
-      const text = execFileSync(process.execPath, [bench, '--smoke', '--out', out], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'ignore'] });
+      const text = execFileSync(process.execPath, ['--expose-gc', bench, '--smoke', '--out', out], { encoding: 'utf8', timeout: 170_000, stdio: ['ignore', 'pipe', 'ignore'] });
       const saved = JSON.parse(readFileSync(out, 'utf8'));
       for (const row of ['koffi: raw vDSO call', 'getrandom(), vdso backend', 'getrandom(), syscall backend', 'getrandom(), crypto backend', 'crypto.randomFillSync', 'crypto.getRandomValues']) {
         expect(Object.keys(saved.rows[row] ?? {}), row).toEqual(['16', '65536']);
       }
       expect(saved.host).toMatchObject({ node: process.version, arch: process.arch });
-      expect(saved.targets).toHaveLength(17);
+      expect(saved.targets).toHaveLength(21);
       for (const target of saved.targets) expect(text).toContain(target.name);
       // The C ratio is information, never judged: a koffi call alone is above it.
       expect(saved.targets.map((target: { name: string }) => target.name).join('\n')).not.toMatch(/C vDSO call/);
       const againstC = ['getrandom(16) / the C vDSO call', 'raw koffi vDSO call / the C vDSO call, 16 B', 'koffi no-op (same prototype) / the C vDSO call, 16 B'];
-      expect(saved.information.map((entry: { name: string }) => entry.name)).toEqual(saved.cLimit === 'measured' ? againstC : []);
+      const workerStart = [
+        'first call, 8 workers at once: max / one worker alone',
+        "koffi's own load (require + load libc), 32 workers at once: max / one alone (the floor)",
+        'koffi alone (a worker that loads it and makes one call), per 1 000 workers',
+      ];
+      expect(saved.information.map((entry: { name: string }) => entry.name)).toEqual([...(saved.cLimit === 'measured' ? againstC : []), ...workerStart]);
       for (const entry of saved.information) expect(text).toContain(entry.name);
       expect(text).toMatch(/^ {2}(PASS|MISS|SKIP) {2}/m);
       // The 16-byte targets are ratios taken within alternating slices, one per call judged.
@@ -39,6 +44,13 @@ describe.skipIf(!vdsoHere)('npm run bench (smoke budget; needs vDSO getrandom)',
       }
       expect(saved.threads.scaling.one).toBeGreaterThan(0);
       expect(saved.memory.statesInUse).toBe(1);
+      // Worker start: first calls at 1, 8 and 32 workers (ours and koffi's own load), fresh
+      // workers of three kinds, and what 40 workers of three kinds left behind.
+      const { firstCalls, fresh, churn } = saved.workerStart;
+      for (const value of [firstCalls.alone, firstCalls.eight.maxMs, firstCalls.thirtyTwo.maxMs, firstCalls.koffiAlone, firstCalls.koffiThirtyTwo.maxMs, fresh.ours, fresh.crypto, fresh.koffi]) expect(value).toBeGreaterThan(0);
+      expect(firstCalls.thirtyTwo.maxMs).toBeGreaterThanOrEqual(firstCalls.thirtyTwo.medianMs);
+      expect(churn.workers).toBe(40);
+      for (const kind of ['ours', 'crypto', 'koffi']) expect(Number.isFinite(churn[kind].mappings) && Number.isFinite(churn[kind].rssMiB), kind).toBe(true);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
