@@ -4,6 +4,7 @@
 // without asking (a death the protocol is not told about: only allowed where no guard
 // applies). The property: no worker is stopped while it is inside a setup step, and no
 // protocol waits forever. Planted bugs show the explorer finds what it must.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as protocol from './guard-protocol.js';
 import { type GuardStep, blockWords, claimRecord, bindChild, coverage, freeSubtree, recordsInUse } from './guard-protocol.js';
@@ -162,7 +163,8 @@ describe('the guard protocol, every interleaving', () => {
     // Every schedule ran (2 606 to 71 874 of them here), not a sample.
     expect(result.complete).toBe(true);
     expect(result.schedules).toBeGreaterThan(50);
-  });
+    // Up to 2 s alone, 8 s beside a full test run: a limit far above what a loaded machine takes.
+  }, 120_000);
 
   it('finds a worker that looks for marks before it sets ACTIVE (the order the rule forbids)', () => {
     const planted: Protocol = {
@@ -213,6 +215,65 @@ describe('the guard protocol, every interleaving', () => {
       },
     };
     expect(exploreAll(SCENARIOS[1]![1], planted).failure).toMatch(/worker 2 was stopped inside a setup step/);
+  });
+});
+
+// Larger trees than exhaustive exploration can cover: random trees of up to 6 workers and 3
+// levels, any stopper, random schedules (fast-check shrinks a failure to a small one).
+const scenarioArbitrary: fc.Arbitrary<Scenario> = fc
+  .array(fc.record({ parentPick: fc.nat(), steps: fc.integer({ min: 0, max: 2 }) }), { minLength: 1, maxLength: 6 })
+  .chain((specs) => {
+    // Worker i+1's parent is the main thread or an earlier worker, at most 3 levels deep.
+    const depth: number[] = [];
+    const workers = specs.map((spec, index) => {
+      const candidates = [0, ...specs.slice(0, index).map((_, earlier) => earlier + 1).filter((id) => depth[id - 1]! < 3)];
+      const parent = candidates[spec.parentPick % candidates.length]!;
+      depth.push(parent === 0 ? 1 : depth[parent - 1]! + 1);
+      return { id: index + 1, parent, steps: spec.steps };
+    });
+    const ids = workers.map((worker) => worker.id);
+    const stopper: fc.Arbitrary<Stopper> = fc.oneof(
+      fc.constantFrom(...ids).map((target) => ({ kind: 'terminate' as const, target })),
+      fc.constantFrom(...ids).map((parent) => ({ kind: 'parent-exit' as const, parent })),
+      fc.constant({ kind: 'process-exit' as const }),
+    );
+    return stopper.map((chosen) => ({ workers, stopper: chosen }));
+  });
+
+describe('the guard protocol, random schedules over larger trees', () => {
+  it('no worker is stopped inside a setup step, no wait is endless (2 000 cases)', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary, fc.array(fc.nat(), { maxLength: 200 }), (scenario, picks) => {
+        const failure = runSchedule(scenario, protocol, (step, width) => (picks[step] ?? step) % width);
+        return failure === undefined;
+      }),
+      { seed: 20261206, numRuns: 2000 },
+    );
+  }, 120_000);
+
+  it('finds the stopper that waits for its target only, on random trees', () => {
+    const planted: Protocol = {
+      ...protocol,
+      *terminateSteps(block, target) {
+        const index = protocol.recordOf(block, target);
+        Atomics.or(block, 4 + index * 4 + 3, protocol.MARKED);
+        yield 'step';
+        while ((Atomics.load(block, 4 + index * 4 + 3) & protocol.ACTIVE) !== 0) yield 'wait';
+        return 'clear';
+      },
+      *enterSetupSteps(block, index) {
+        Atomics.or(block, 4 + index * 4 + 3, protocol.ACTIVE);
+        yield 'step';
+        if ((Atomics.load(block, 4 + index * 4 + 3) & protocol.MARKED) === 0) return 'entered';
+        protocol.leaveSetup(block, index);
+        return 'terminating';
+      },
+    };
+    const result = fc.check(
+      fc.property(scenarioArbitrary, fc.array(fc.nat(), { maxLength: 200 }), (scenario, picks) => runSchedule(scenario, planted, (step, width) => (picks[step] ?? step) % width) === undefined),
+      { seed: 20261206, numRuns: 2000 },
+    );
+    expect(result.failed).toBe(true);
   });
 });
 

@@ -1,8 +1,11 @@
 // Every way a worker can be stopped around its first native call (fixtures/termination-paths.mjs),
-// 100 stops a path, each path in a process of its own. 0.2 aborted (exit 134) on four of these
-// paths: a terminate() from a thread that never imported the package (3 runs of 3), from one
-// that imported it after starting the workers (3 of 3), a parent that throws (2 of 3) and a
-// parent terminated while its child loads koffi (1 of 3). Timing is not judged here.
+// 100 stops a path, each path in a process of its own; the stops are spread over twice the
+// time a worker of the kind takes on this machine at this moment (calibrated first), so some
+// land before, some inside and some after koffi's setup however loaded the machine is. 0.2
+// aborted (exit 134) with these fixtures: terminate() from a thread that never imported the
+// package (2 runs of 3), from one that imported it after starting the workers (3 of 3), and
+// a parent terminated while its child loads koffi (2 of 3); with a fixed 0-80 ms window also
+// a parent that throws (2 of 3). Timing is not judged here.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { discoverParams } from '@vgetrandom/params';
