@@ -23,6 +23,7 @@
 import { type Worker as WorkerType, getEnvironmentData, isMainThread, setEnvironmentData, threadId } from 'node:worker_threads';
 import { SysError } from './errors.js';
 import {
+  CHANGED,
   type Coverage,
   DEFAULT_RECORDS,
   type Ticket,
@@ -73,12 +74,12 @@ function workerCoverage(): Coverage {
   if (settled !== undefined) return settled;
   const deadline = Date.now() + BIND_LIMIT_MS;
   for (;;) {
-    const seen = Atomics.load(block, 2);
+    const seen = Atomics.load(block, CHANGED);
     const answer = coverage(block, ticket, threadId);
     // Every answer but 'pending' is final: records only change for workers that are gone.
     if (answer.covered || answer.reason !== 'pending') return (settled = answer);
     if (Date.now() > deadline) return answer;
-    Atomics.wait(block, 2, seen, 5);
+    Atomics.wait(block, CHANGED, seen, 5);
   }
 }
 
