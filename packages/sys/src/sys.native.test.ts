@@ -189,6 +189,9 @@ describe('the termination guard (decisions 0008 and 0010), in a process of its o
     // A Worker class copied before the import (CommonJS style) records its workers too, and
     // the class itself is left as Node made it.
     expect(result.saved.own).toEqual({ covered: true, native: 'available' });
+    // Recording does not read stacks: Error.stackTraceLimit = 0 or a throwing prepareStackTrace changes nothing.
+    expect(result.noStacks.own).toEqual({ covered: true, native: 'available' });
+    expect(result.throwingHook.own).toEqual({ covered: true, native: 'available' });
     expect(result.sameClass).toBe(true);
   }, 60_000);
 

@@ -146,7 +146,9 @@ const GUARDED_ON = Symbol.for('vgetrandom:termination-guard:v2:on');
  * environment data to the new thread. A Worker.prototype.on of ours sees that registration,
  * records the worker and sets the ticket the new thread then reads. Should a Node version
  * change that order, the ticket goes to no thread or to the next one, whose record names
- * another threadId: the worker is then uncovered (node:crypto), never wrongly covered.
+ * another threadId: the worker is then uncovered (node:crypto), never wrongly covered. No
+ * stack inspection: an application's Error.prepareStackTrace or stackTraceLimit cannot
+ * change the answer.
  */
 function guardConstruction(): void {
   const workerThreads = process.getBuiltinModule('node:worker_threads') as typeof import('node:worker_threads');
@@ -155,7 +157,11 @@ function guardConstruction(): void {
   const inherited = prototype.on;
   const recorded = new WeakSet<object>();
   const on: On = function (this: WorkerType, event, listener) {
-    if (event === 'newListener' && !recorded.has(this) && inConstructor()) {
+    // The constructor's is the first 'newListener' registration of a worker; a later one (on a
+    // worker started before this module loaded) records a worker that read no ticket: it stays
+    // uncovered itself, and its record only lets the workers it starts later be covered, which
+    // is right, for its parent (this thread) runs the guard whenever it stops it.
+    if (event === 'newListener' && !recorded.has(this) && this.threadId >= 0) {
       recorded.add(this);
       const record = claimRecord(block, threadId);
       if (record) {
@@ -170,15 +176,6 @@ function guardConstruction(): void {
   };
   Object.defineProperty(prototype, 'on', { value: on, writable: true, configurable: true });
   Object.defineProperty(prototype, GUARDED_ON, { value: true });
-}
-
-/** Whether Node's Worker constructor is on the stack (the registration is its, not a user's later one). */
-function inConstructor(): boolean {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 12;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
-  return stack.includes('setupPortReferencing') && stack.includes('new Worker');
 }
 
 /** Wraps Worker.prototype.terminate, once per thread, so that it waits for setup steps below the worker. */

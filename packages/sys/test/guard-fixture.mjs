@@ -51,7 +51,15 @@ if (which === 'coverage') {
   const parentDidNotImport = await report(Worker, reporter({ importFirst: false, source: reporter() }));
   const deeper = await report(Worker, reporter({ importFirst: false, source: reporter({ importFirst: true, source: reporter() }) }));
   const saved = await report(SavedWorker, reporter());
-  console.log(JSON.stringify({ direct, nested, parentDidNotImport, deeper, saved, sameClass: Worker === SavedWorker }));
+  // An application that shapes or suppresses stack traces changes nothing.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const noStacks = await report(Worker, reporter());
+  Error.stackTraceLimit = limit;
+  Error.prepareStackTrace = () => { throw new Error('a broken source-map hook'); };
+  const throwingHook = await report(Worker, reporter());
+  Error.prepareStackTrace = undefined;
+  console.log(JSON.stringify({ direct, nested, parentDidNotImport, deeper, saved, noStacks, throwingHook, sameClass: Worker === SavedWorker }));
   process.exit(0);
 }
 
