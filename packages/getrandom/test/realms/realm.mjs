@@ -6,7 +6,8 @@
 //   main: 'first' | 'late' | 'never'   when the main thread imports the package
 //   runner: 'workers' | 'piscina' | 'tinypool'
 //   workers, children (nested workers per worker), outputs (per thread)
-//   end: 'exit' | 'terminate' | 'destroy-at-start' | 'destroy-under-load'
+//   end: 'exit' | 'terminate' | 'destroy-at-start' | 'destroy-under-load' (delayFraction: when,
+//        as a fraction of the time this pool's first tasks take here and now, measured first)
 import { Worker } from 'node:worker_threads';
 import { countDuplicates, draw } from './draw.mjs';
 
@@ -32,19 +33,25 @@ if (config.runner === 'workers') {
   })));
 } else {
   const Pool = config.runner === 'piscina' ? (await import('piscina')).Piscina : (await import('tinypool')).Tinypool;
-  const pool = new Pool({ filename: task, minThreads: config.workers, maxThreads: config.workers, ...(config.runner === 'tinypool' ? { isolateWorkers: false } : {}) });
-  if (config.end === 'destroy-at-start') {
-    // Tasks queued and the pool torn down while its workers load the package.
-    const pending = Array.from({ length: config.workers * 2 }, () => pool.run({ outputs: 10 }).catch(() => 'cancelled'));
-    await new Promise((resolve) => setTimeout(resolve, Number(config.delayMs ?? 5)));
-    await pool.destroy();
-    await Promise.all(pending);
-  } else if (config.end === 'destroy-under-load') {
-    const pending = Array.from({ length: config.workers * 8 }, () => pool.run({ outputs: 2000 }).then((report) => reports.push({ ...report, outputs: new Uint8Array(report.outputs) }), () => 'cancelled'));
-    await new Promise((resolve) => setTimeout(resolve, Number(config.delayMs ?? 40)));
+  const makePool = () => new Pool({ filename: task, minThreads: config.workers, maxThreads: config.workers, ...(config.runner === 'tinypool' ? { isolateWorkers: false } : {}) });
+  if (config.end === 'destroy-at-start' || config.end === 'destroy-under-load') {
+    // When do this pool's first tasks finish, here and now (an unstopped pool, median)? The
+    // pool is then torn down at `delayFraction` of that: while its workers start, load the
+    // package and make their first calls (koffi's setup), or draw.
+    const probe = makePool();
+    const started = performance.now();
+    const firsts = await Promise.all(Array.from({ length: config.workers }, () => probe.run({ outputs: 10 }).then(() => performance.now() - started)));
+    await probe.destroy();
+    const firstMs = firsts.sort((a, b) => a - b)[Math.floor(firsts.length / 2)];
+    const pool = makePool();
+    const outputs = config.end === 'destroy-at-start' ? 10 : 2000;
+    const pending = Array.from({ length: config.workers * (config.end === 'destroy-at-start' ? 2 : 8) }, () =>
+      pool.run({ outputs }).then((report) => reports.push({ ...report, outputs: new Uint8Array(report.outputs) }), () => 'cancelled'));
+    await new Promise((resolve) => setTimeout(resolve, firstMs * Number(config.delayFraction ?? 0.5)));
     await pool.destroy();
     await Promise.allSettled(pending);
   } else {
+    const pool = makePool();
     // One task per worker, all running at once (each waits for the others before returning).
     const gate = new Int32Array(new SharedArrayBuffer(4));
     const results = await Promise.all(Array.from({ length: config.workers }, () => pool.run({ outputs: config.outputs, gate, parties: config.workers })));
