@@ -73,7 +73,13 @@ if (config.main !== 'never' || process.execArgv.some((argument) => argument.incl
   getrandom(new Uint8Array(1));
   const pool = sharedStatePool();
   if (pool) {
-    pool.sweep();
+    // A pool's destroy() may resolve before its threads have quite ended; a thread that may
+    // still be alive keeps its state, so sweep again until only ours is left (200 tries at most).
+    for (let attempt = 0; attempt < 200; attempt += 1) {
+      pool.sweep();
+      if (pool.stats().statesInUse <= 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     statesInUse = pool.stats().statesInUse;
   }
 }
