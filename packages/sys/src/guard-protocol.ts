@@ -127,35 +127,48 @@ export function coverage(block: Int32Array, ticket: Ticket | undefined, me: numb
   const child = Atomics.load(block, at(ticket.index, R_CHILD));
   if (child === 0) return { covered: false, reason: 'pending' };
   // The ticket was made for another worker: this one's parent had not imported the package
-  // (it passed on what it inherited), or started it with a Worker saved before the import.
+  // and passed on the ticket it had inherited.
   if (child !== me + 1) return { covered: false, reason: 'parent-did-not-import' };
   return chainReachesMain(block, ticket.index) ? { covered: true, index: ticket.index } : { covered: false, reason: 'ancestor-did-not-import' };
 }
 
+/**
+ * The record of the worker that started the worker of record `index`: a record index, MAIN
+ * when that was the main thread, or NONE when it has no record (it was started by a thread
+ * that had not imported the package) or the field is cleared.
+ */
+function parentRecord(block: Int32Array, index: number): number {
+  const parent = Atomics.load(block, at(index, R_PARENT)) - 1;
+  if (parent === 0) return MAIN;
+  return parent < 0 ? NONE : recordOf(block, parent);
+}
+const MAIN = -2;
+const NONE = -1;
+
+/**
+ * The records from `index` up the chain of parents, `index` first; ends at the main thread or
+ * a thread without a record. Bounded: recycled records cannot make it loop for ever.
+ */
+function* chain(block: Int32Array, index: number): Generator<number, typeof MAIN | typeof NONE> {
+  let current = index;
+  for (let depth = 0, records = recordCount(block); depth <= records; depth += 1) {
+    yield current;
+    const parent = parentRecord(block, current);
+    if (parent < 0) return parent as typeof MAIN | typeof NONE;
+    current = parent;
+  }
+  return NONE;
+}
+
 /** Whether the parents' records from `index` up reach the main thread. */
 function chainReachesMain(block: Int32Array, index: number): boolean {
-  let current = index;
-  // Bounded: a chain cannot be longer than the records (recycled records cannot loop it forever).
-  for (let depth = 0, records = recordCount(block); depth <= records; depth += 1) {
-    const parent = Atomics.load(block, at(current, R_PARENT)) - 1;
-    if (parent === 0) return true;
-    if (parent < 0) return false;
-    current = recordOf(block, parent);
-    if (current < 0) return false;
-  }
-  return false;
+  const walk = chain(block, index);
+  for (let next = walk.next(); ; next = walk.next()) if (next.done) return next.value === MAIN;
 }
 
 /** Whether record `index` is `ancestor` or below it. */
 function isWithin(block: Int32Array, index: number, ancestor: number): boolean {
-  let current = index;
-  for (let depth = 0, records = recordCount(block); depth <= records; depth += 1) {
-    if (current === ancestor) return true;
-    const parent = Atomics.load(block, at(current, R_PARENT)) - 1;
-    if (parent <= 0) return false;
-    current = recordOf(block, parent);
-    if (current < 0) return false;
-  }
+  for (const record of chain(block, index)) if (record === ancestor) return true;
   return false;
 }
 
@@ -171,14 +184,10 @@ export function* enterSetupSteps(block: Int32Array, index: number): Generator<Gu
   Atomics.or(block, at(index, R_FLAGS), ACTIVE);
   yield 'step';
   let refusal: Refusal | undefined = Atomics.load(block, EXITING) !== 0 ? 'exiting' : undefined;
-  let current = index;
-  for (let depth = 0, records = recordCount(block); refusal === undefined && depth <= records; depth += 1) {
+  for (const record of chain(block, index)) {
+    if (refusal !== undefined) break;
     yield 'step';
-    if ((Atomics.load(block, at(current, R_FLAGS)) & MARKED) !== 0) refusal = 'terminating';
-    const parent = Atomics.load(block, at(current, R_PARENT)) - 1;
-    if (parent <= 0) break;
-    current = recordOf(block, parent);
-    if (current < 0) break;
+    if ((Atomics.load(block, at(record, R_FLAGS)) & MARKED) !== 0) refusal = 'terminating';
   }
   if (refusal === undefined) return 'entered';
   leaveSetup(block, index);
