@@ -34,7 +34,7 @@ export interface RandomApi {
   randomInt(max: number, callback: Callback<number>): void;
   randomInt(min: number, max: number, callback: Callback<number>): void;
   randomInts(min: number, max: number, count: number): number[];
-  randomUUID(options?: { disableEntropyCache?: boolean }): UUID;
+  randomUUID(options?: { disableEntropyCache?: boolean | undefined }): UUID;
   randomUUIDs(count: number): UUID[];
   getRandomValues<T extends ArrayBufferView | ArrayBuffer | null>(typedArray: T): T;
   /**
@@ -202,7 +202,10 @@ export function createApi(engine: Engine): RandomApi {
     if (typeof size !== 'number') throw invalidArgType('size', 'of type number', size);
     if (Number.isNaN(size) || size > kMaxLength || size < 0) throw outOfRange('size', `>= 0 && <= ${kMaxLength}`, size);
     if (callback !== undefined) checkCallback(callback);
-    const buffer = Buffer.allocUnsafe(size >>> 0);
+    // Memory of its own, as node:crypto's: allocUnsafe() would slice Node's shared 8 KiB pool,
+    // so that the key bytes could be read through any other pooled Buffer's `.buffer`, and
+    // `.buffer` could not be imported as a raw key or transferred alone. Filled before anyone sees it.
+    const buffer = Buffer.allocUnsafeSlow(size >>> 0);
     if (callback === undefined) {
       if (buffer.length > 0) engine.fill(buffer, buffer.length, 0);
       return buffer;
@@ -277,7 +280,7 @@ export function createApi(engine: Engine): RandomApi {
     return values;
   }
 
-  function randomUUID(options?: { disableEntropyCache?: boolean }): UUID {
+  function randomUUID(options?: { disableEntropyCache?: boolean | undefined }): UUID {
     if (options !== undefined) {
       // As node:crypto's validateObject: null and arrays are not options objects.
       if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidArgType('options', 'of type object', options);
@@ -326,6 +329,8 @@ export function createApi(engine: Engine): RandomApi {
     getRandomValues,
     dispose: () => engine.dispose(),
   };
+  // node:crypto's names, whatever a bundler renames our functions to (they show in stacks).
+  for (const [name, value] of Object.entries(api)) Object.defineProperty(value, 'name', { value: name, configurable: true });
   // Symbol.dispose exists from Node 20.4 on (and with TypeScript's `using`).
   const disposeSymbol = (Symbol as { dispose?: symbol }).dispose;
   if (disposeSymbol !== undefined) Object.defineProperty(api, disposeSymbol, { value: api.dispose });

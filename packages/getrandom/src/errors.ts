@@ -21,7 +21,7 @@ export class GetrandomError extends Error {
   }
 }
 
-type NodeErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_OUT_OF_RANGE';
+type NodeErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_OUT_OF_RANGE' | 'ERR_INVALID_THIS' | 'ERR_MISSING_ARGS';
 
 function nodeError<E extends TypeError | RangeError>(error: E, code: NodeErrorCode): E & { code: NodeErrorCode } {
   Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: true, configurable: true });
@@ -60,6 +60,20 @@ export function outOfRange(name: string, range: string, value: unknown): RangeEr
   return nodeError(
     new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${describeNumber(value)}`),
     'ERR_OUT_OF_RANGE',
+  );
+}
+
+/** ERR_INVALID_THIS: a Web Crypto method called on something that is not this realm's `crypto`. */
+export function invalidThis(type: string): TypeError {
+  return nodeError(new TypeError(`Value of "this" must be of type ${type}`), 'ERR_INVALID_THIS');
+}
+
+/** ERR_MISSING_ARGS, worded as Web IDL's required-argument check words it. */
+export function missingArgs(method: string, owner: string, required: number, present: number): TypeError {
+  const noun = required === 1 ? 'argument' : 'arguments';
+  return nodeError(
+    new TypeError(`Failed to execute '${method}' on '${owner}': ${required} ${noun} required, but only ${present} present.`),
+    'ERR_MISSING_ARGS',
   );
 }
 

@@ -21,6 +21,10 @@ export { createApi };
 
 const api = createApi(createEngine());
 
+// The exports are bound under other names and renamed on export: a bundler that put a top-level
+// `randomBytes` next to createApi's inner `function randomBytes` would rename the inner one
+// (`randomBytes2`), and that name is what stack traces show.
+
 /**
  * Fills every byte of `view` (respecting its byteOffset and byteLength) and returns the
  * count, like getrandom(2). Loops over short counts and retries EINTR.
@@ -28,26 +32,39 @@ const api = createApi(createEngine());
  *   (GRND_NONBLOCK before the RNG is ready), EFAULT (not an ArrayBufferView),
  *   ERR_BACKEND_UNAVAILABLE / ERR_INVALID_BACKEND (VGETRANDOM_BACKEND).
  */
-export const getrandom = api.getrandom;
+const getrandomExport = api.getrandom;
 /** Which backend serves this thread, and why every better one was skipped. */
-export const backendInfo = api.backendInfo;
+const backendInfoExport = api.backendInfo;
 /** As `crypto.randomFillSync`. @throws TypeError ERR_INVALID_ARG_TYPE, RangeError ERR_OUT_OF_RANGE */
-export const randomFillSync = api.randomFillSync;
+const randomFillSyncExport = api.randomFillSync;
 /** As `crypto.randomFill`; fills on this thread in 1 MiB steps between event-loop turns. */
-export const randomFill = api.randomFill;
+const randomFillExport = api.randomFill;
 /** As `crypto.randomBytes`. */
-export const randomBytes = api.randomBytes;
+const randomBytesExport = api.randomBytes;
 /** As `crypto.randomInt`: unbiased, `[min, max)`, range up to 2^48 - 1. Caches nothing. */
-export const randomInt = api.randomInt;
+const randomIntExport = api.randomInt;
 /**
  * `count` unbiased integers in `[min, max)` (range up to 2^48 − 1, as randomInt) from one
  * native call: 6 bytes an integer, the biased tail drawn again. Nothing is kept between calls.
  * @throws TypeError ERR_INVALID_ARG_TYPE, RangeError ERR_OUT_OF_RANGE (count beyond 2^24)
  */
-export const randomInts = api.randomInts;
+const randomIntsExport = api.randomInts;
 /** As `crypto.randomUUID`: RFC 9562 version 4, from 16 fresh bytes every time. */
-export const randomUUID = api.randomUUID;
+const randomUUIDExport = api.randomUUID;
 /** `count` UUIDs from one native call. @throws RangeError ERR_OUT_OF_RANGE beyond 2^24 */
-export const randomUUIDs = api.randomUUIDs;
+const randomUUIDsExport = api.randomUUIDs;
 /** As `crypto.getRandomValues`. @throws DOMException TypeMismatchError, QuotaExceededError */
-export const getRandomValues = api.getRandomValues;
+const getRandomValuesExport = api.getRandomValues;
+
+export {
+  getrandomExport as getrandom,
+  backendInfoExport as backendInfo,
+  randomFillSyncExport as randomFillSync,
+  randomFillExport as randomFill,
+  randomBytesExport as randomBytes,
+  randomIntExport as randomInt,
+  randomIntsExport as randomInts,
+  randomUUIDExport as randomUUID,
+  randomUUIDsExport as randomUUIDs,
+  getRandomValuesExport as getRandomValues,
+};

@@ -8,40 +8,52 @@
 // Does not reach: node:crypto's module functions (randomBytes, randomFillSync, randomUUID,
 // randomInt), crypto.subtle, TLS or anything else OpenSSL generates for itself.
 import type { webcrypto } from 'node:crypto';
+import { invalidThis, missingArgs } from './errors.js';
 import { getRandomValues, randomUUID } from './index.js';
 
-const target = globalThis.crypto as webcrypto.Crypto & Record<string, unknown>;
-const own = {
-  getRandomValues: Object.getOwnPropertyDescriptor(target, 'getRandomValues'),
-  randomUUID: Object.getOwnPropertyDescriptor(target, 'randomUUID'),
+type UUID = `${string}-${string}-${string}-${string}-${string}`;
+const target = globalThis.crypto as webcrypto.Crypto | undefined;
+// Node keeps these methods on Crypto.prototype, enumerable, as Web IDL does; so do we.
+const prototype = target === undefined ? undefined : (Object.getPrototypeOf(target) as Record<string, unknown>);
+const NAMES = ['getRandomValues', 'randomUUID'] as const;
+const before = new Map(NAMES.map((name) => [name, prototype === undefined ? undefined : Object.getOwnPropertyDescriptor(prototype, name)]));
+
+// Method syntax gives each function Node's `name` and `length` (1 and 0). Each checks its
+// receiver first and then its arguments, in Node's order and with Node's errors: a method
+// taken off `crypto` and called alone throws ERR_INVALID_THIS, as it does in Node and browsers.
+const ours = {
+  getRandomValues<T extends ArrayBufferView | null>(this: unknown, array: T): T {
+    if (this !== target) throw invalidThis('Crypto');
+    if (arguments.length < 1) throw missingArgs('getRandomValues', 'Crypto', 1, 0);
+    // Same validation and errors as Web Crypto's (TypeMismatchError, QuotaExceededError).
+    return getRandomValues(array);
+  },
+  randomUUID(this: unknown): UUID {
+    if (this !== target) throw invalidThis('Crypto');
+    return randomUUID();
+  },
 };
 
 /** Whether globalThis.crypto is routed through this package on this thread. */
 export function installed(): boolean {
-  return target.getRandomValues === ours.getRandomValues;
+  return prototype !== undefined && prototype['getRandomValues'] === ours.getRandomValues && prototype['randomUUID'] === ours.randomUUID;
 }
-
-const ours = {
-  // Same validation and errors as Web Crypto's (TypeMismatchError, QuotaExceededError).
-  getRandomValues: <T extends ArrayBufferView | ArrayBuffer | null>(array: T): T => getRandomValues(array),
-  randomUUID: (): `${string}-${string}-${string}-${string}-${string}` => randomUUID(),
-};
 
 /** Routes globalThis.crypto.getRandomValues and .randomUUID through this package (done at import). */
 export function install(): void {
-  if (target === undefined) return;
-  for (const name of ['getRandomValues', 'randomUUID'] as const) {
-    Object.defineProperty(target, name, { value: ours[name], writable: true, configurable: true, enumerable: false });
+  if (prototype === undefined) return;
+  for (const name of NAMES) {
+    Object.defineProperty(prototype, name, { value: ours[name], writable: true, enumerable: true, configurable: true });
   }
 }
 
 /** Gives globalThis.crypto its own methods back. */
 export function restore(): void {
-  if (target === undefined) return;
-  for (const name of ['getRandomValues', 'randomUUID'] as const) {
-    const before = own[name];
-    if (before) Object.defineProperty(target, name, before);
-    else delete target[name];
+  if (prototype === undefined) return;
+  for (const name of NAMES) {
+    const descriptor = before.get(name);
+    if (descriptor) Object.defineProperty(prototype, name, descriptor);
+    else delete prototype[name];
   }
 }
 

@@ -179,6 +179,26 @@ export const bytes: number = getrandomPackage.getrandom(new Uint8Array(4));
     }
   }, 180_000);
 
+  it('drops in for node:crypto under strict and exactOptionalPropertyTypes: our TypeScript and @types/node, and the newest', () => {
+    // The newest releases on 2026-12-06; TypeScript 7 is the native compiler.
+    const newest = ['typescript@7.0.2', '@types/node@26.6.11'];
+    const source = `import type * as NodeCrypto from 'node:crypto';
+import * as ours from '@vgetrandom/getrandom';
+type RandomPart = Pick<typeof NodeCrypto, 'randomBytes' | 'randomFillSync' | 'randomFill' | 'randomInt' | 'randomUUID' | 'getRandomValues'>;
+export const asNode: RandomPart = ours;
+export const id: NodeCrypto.UUID = ours.randomUUID({ disableEntropyCache: undefined });
+`;
+    const flags = ['--noEmit', '--strict', '--exactOptionalPropertyTypes', '--skipLibCheck', 'false', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'check.ts'];
+    const ourTools = install('types-ours', layers);
+    writeFileSync(join(ourTools, 'check.ts'), source);
+    const withOurs = spawnSync(bin('tsc'), [...flags, '--typeRoots', join(root, 'node_modules', '@types'), '--types', 'node'], { cwd: ourTools, encoding: 'utf8' });
+    expect(withOurs.status, `TypeScript 6 + @types/node 20:\n${withOurs.stdout}${withOurs.stderr}`).toBe(0);
+    const newestTools = install('types-newest', layers, { registry: newest });
+    writeFileSync(join(newestTools, 'check.ts'), source);
+    const withNewest = spawnSync(join(newestTools, 'node_modules', '.bin', 'tsc'), [...flags, '--types', 'node'], { cwd: newestTools, encoding: 'utf8' });
+    expect(withNewest.status, `${newest.join(' + ')}:\n${withNewest.stdout}${withNewest.stderr}`).toBe(0);
+  }, 240_000);
+
   it('an esbuild CommonJS bundle (koffi external) runs on the vDSO; copied away from koffi it says what to do', () => {
     const directory = install('bundle', layers);
     writeFileSync(join(directory, 'entry.mjs'), `import { getrandom, backendInfo } from '@vgetrandom/getrandom';
@@ -216,9 +236,9 @@ const nanoid = customRandom(urlAlphabet, 21, (size) => getRandomValues(new Uint8
 // The polyfill routes globalThis.crypto.getRandomValues; count who calls it.
 const ours = globalThis.crypto.getRandomValues;
 let calls = 0;
-globalThis.crypto.getRandomValues = (array) => { calls += 1; return ours(array); };
+globalThis.crypto.getRandomValues = function (array) { calls += 1; return ours.call(this, array); };
 const noble = nobleRandomBytes(32);
-globalThis.crypto.getRandomValues = ours;
+delete globalThis.crypto.getRandomValues;
 const wasInstalled = installed();
 restore();
 console.log(JSON.stringify({ fromV4, fromV7, id: nanoid(), noble: noble.length, calls, wasInstalled, afterRestore: installed() }));`);
