@@ -130,6 +130,67 @@ const vdsoHere = process.platform === 'linux' && (() => {
 })();
 const expectedBackend = vdsoHere ? 'vdso' : process.platform === 'linux' ? 'syscall' : 'crypto';
 
+describe('complete packages', () => {
+  const manifest = (directory: string) => JSON.parse(readFileSync(join(root, directory, 'package.json'), 'utf8')) as { name: string; scripts?: Record<string, string>; exports?: Record<string, unknown> };
+
+  it('every export of every package, installed from its tarball, imports and has types', () => {
+    const directory = install('every-export', layers);
+    const specifiers = layers.flatMap((layer) => {
+      const { name, exports } = manifest(join('packages', layer));
+      return Object.keys(exports ?? {}).filter((subpath) => subpath !== './package.json').map((subpath) => (subpath === '.' ? name : `${name}/${subpath.slice(2)}`));
+    });
+    expect(specifiers).toContain('@vgetrandom/getrandom/polyfill');
+    // Side-effect entries (polyfill, register) are imported too: each must load.
+    const output = run(directory, 'every.mjs', `const loaded = [];
+for (const specifier of ${JSON.stringify(specifiers)}) loaded.push([specifier, Object.keys(await import(specifier)).length]);
+console.log(JSON.stringify(loaded));`);
+    expect((JSON.parse(output) as Array<[string, number]>).map(([specifier]) => specifier)).toEqual(specifiers);
+    writeFileSync(join(directory, 'every.ts'), specifiers.map((specifier, index) => `import * as m${index} from '${specifier}';\nexport const k${index}: object = m${index};\n`).join(''));
+    const compile = spawnSync(bin('tsc'), ['--noEmit', '--strict', '--noImplicitAny', '--typeRoots', join(root, 'node_modules', '@types'), '--types', 'node', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'every.ts'], { cwd: directory, encoding: 'utf8' });
+    // TS7016 ("Could not find a declaration file") is what a missing .d.ts gives.
+    expect(compile.status, `${compile.stdout}${compile.stderr}`).toBe(0);
+  }, 180_000);
+
+  it('npm start and npm install build what npm run build builds; every package refuses to pack without its files', () => {
+    const rootScripts = manifest('.').scripts!;
+    expect(rootScripts['build']).toBe('turbo run build');
+    expect(rootScripts['start']).toMatch(/^turbo run build( --output-logs=errors-only)? && node apps\/demo\/dist\/cli\.js tour$/);
+    expect(rootScripts['prepare']).toMatch(/^turbo run build( --output-logs=errors-only)?$/);
+    for (const directory of [...layers.map((layer) => join('packages', layer)), join('apps', 'demo')]) {
+      expect(manifest(directory).scripts?.['prepack'], directory).toMatch(/^node \.\.\/\.\.\/scripts\/check-pack\.mjs\b/);
+    }
+  });
+
+  it('check-pack refuses a package whose export, types or bin is missing, and says what to do', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'vgetrandom-pack-'));
+    try {
+      writeFileSync(join(directory, 'package.json'), JSON.stringify({
+        name: 'probe', bin: { probe: './bin/probe.js' },
+        exports: { '.': { types: './dist/index.d.ts', import: './dist/index.js' }, './untyped': './dist/untyped.js', './package.json': './package.json' },
+      }));
+      execFileSync('mkdir', ['-p', join(directory, 'dist'), join(directory, 'bin')]);
+      for (const file of ['dist/index.js', 'dist/untyped.js', 'bin/probe.js']) writeFileSync(join(directory, file), '');
+      const check = (...extra: string[]) => spawnSync(process.execPath, [join(root, 'scripts', 'check-pack.mjs'), ...extra], { cwd: directory, encoding: 'utf8' });
+      let result = check('dist/worker.js');
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('./dist/index.d.ts (export . > types) does not exist');
+      expect(result.stderr).toContain("export './untyped' has no \"types\" condition");
+      expect(result.stderr).toContain('dist/worker.js (needed at run time) does not exist');
+      expect(result.stderr).toContain('npm run build');
+      writeFileSync(join(directory, 'dist', 'index.d.ts'), '');
+      writeFileSync(join(directory, 'dist', 'worker.js'), '');
+      writeFileSync(join(directory, 'package.json'), JSON.stringify({ name: 'probe', bin: './bin/probe.js', exports: { '.': { types: './dist/index.d.ts', import: './dist/index.js' } } }));
+      result = check('dist/worker.js');
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      rmSync(join(directory, 'bin', 'probe.js'));
+      expect(check().stderr).toContain('./bin/probe.js (bin probe) does not exist');
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('every kind of Node project', () => {
   const everyLayer = `
   const sys = require('@vgetrandom/sys');
