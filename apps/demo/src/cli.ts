@@ -45,10 +45,11 @@ program
 program
   .command('bytes')
   .description('write random bytes to stdout, like head -c N /dev/urandom')
-  .argument('<size>', 'how many bytes: 1024, 64K, 1M, 2G')
+  .argument('<size>', 'how many bytes, as head -c reads them: 1024, 1b (512), 64K or 64KiB, 64kB (64 000), 1M, 2G')
   .option('--hex', 'hexadecimal text')
   .option('--base64', 'base64 text')
   .option('-w, --wrap <cols>', 'with --base64: wrap lines at this many columns, as openssl rand -base64 does at 64 (0: one line)')
+  .option('-o, --output <file>', 'write to FILE instead of stdout, as openssl rand -out (a temporary name, renamed when complete; mode 0600)')
   .action((size, options) => commands.bytes(random(), size, options, program.opts<{ backend?: string }>().backend));
 program
   .command('uuid')
@@ -110,7 +111,7 @@ try {
     process.exit(2);
   }
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EPIPE' || code === 'ENOSPC' || code === 'EIO') onOutputError(error as NodeJS.ErrnoException);
+  if (code === 'EPIPE' || code === 'ENOSPC' || code === 'EIO' || code === 'EFBIG' || code === 'EDQUOT') onOutputError(error as NodeJS.ErrnoException);
   process.stderr.write(`${style.red('internal error:')} ${(error as Error).message}\n`);
   process.exit(1);
 }

@@ -1,5 +1,7 @@
 // The subcommands. Each prints for people by default and, with --json, one JSON document.
 import { once } from 'node:events';
+import { createWriteStream, fsyncSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 
 import { Worker } from 'node:worker_threads';
 import { type RandomApi } from '@vgetrandom/getrandom';
@@ -28,8 +30,9 @@ const _SC_LEVEL1_DCACHE_LINESIZE = 190;
 function out(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
+/** Every address we print is a bigint, and every one is printed alike: 0x and lowercase hex. */
 function json(value: unknown): void {
-  out(JSON.stringify(value, (_key, item) => (typeof item === 'bigint' ? item.toString() : item), 2));
+  out(JSON.stringify(value, (_key, item) => (typeof item === 'bigint' ? `0x${item.toString(16)}` : item), 2));
 }
 
 export function info(api: RandomApi, options: { json?: boolean }): void {
@@ -80,6 +83,9 @@ export function params(options: { json?: boolean }): void {
 
 /** Pages (lines) a drawing may have before slab asks for --force. */
 const SLAB_DRAWING_LIMIT = 5000;
+/** States, and bytes of (real or simulated) pages, slab allocates before it asks for --force, whatever the output format. */
+const SLAB_STATES_LIMIT = 100_000;
+const SLAB_MAPPED_LIMIT = 256 * 1024 ** 2;
 
 export function slab(options: { profile?: string; arch?: string; policy?: string; states: string; pageSize?: string; simulated?: boolean; cpus?: string; json?: boolean; force?: boolean }): void {
   if (options.profile !== undefined && options.policy !== undefined) throw new UsageError('give --profile or --policy, not both');
@@ -104,8 +110,18 @@ export function slab(options: { profile?: string; arch?: string; policy?: string
   const source = simulated
     ? new SimulatedPageSource({ pageSize, cpus, cacheLineSize: nativeAvailability().available ? cacheLineSize() : 64 })
     : new MmapPageSource(discovery.params);
+  // Bounded work: the states and pages slab allocates (JSON or not), and a drawing's length.
+  if (!options.force && states > SLAB_STATES_LIMIT) {
+    throw new UsageError(`--states ${states} is more than ${SLAB_STATES_LIMIT} states; pass --force to allocate them all`);
+  }
+  const strideGuess = Math.max(stateSize, 1);
+  const statesPerPage = Math.max(1, Math.floor(pageSize / strideGuess));
+  const mapped = Math.max(1, Math.ceil(states / statesPerPage)) * pageSize;
+  if (!options.force && mapped > SLAB_MAPPED_LIMIT) {
+    throw new UsageError(`${states} states on ${pageSize}-byte pages would map about ${Math.ceil(mapped / 1024 ** 2)} MiB; pass --force to map it`);
+  }
   // A drawing is a line a page: refuse one that would print megabytes unless asked.
-  const lines = Math.ceil((states * Math.max(stateSize, 1)) / pageSize);
+  const lines = Math.ceil((states * strideGuess) / pageSize);
   if (!options.json && !options.force && lines > SLAB_DRAWING_LIMIT) {
     throw new UsageError(`--states ${states} would draw about ${lines} lines; pass --force to draw them, or --json for the numbers`);
   }
@@ -153,8 +169,7 @@ const PARALLEL_CHUNK = 1024 ** 2;
  * threads, up to two chunks in flight a worker, and each is written as soon as every chunk
  * before it has been. Stops quietly when stdout closes.
  */
-async function parallelBytes(total: number, threads: number, backend: string | undefined, bar: { update(done: number): void; done(): void }): Promise<void> {
-  const stdout = process.stdout;
+async function parallelBytes(stdout: Sink, total: number, threads: number, backend: string | undefined, bar: { update(done: number): void; done(): void }): Promise<void> {
   const workers = Array.from({ length: threads }, () => new Worker(new URL('./bytes-worker.js', import.meta.url), { workerData: { backend } }));
   const chunks = Math.ceil(total / PARALLEL_CHUNK);
   const ready = new Map<number, ArrayBuffer>();
@@ -198,22 +213,66 @@ async function parallelBytes(total: number, threads: number, backend: string | u
   bar.done();
 }
 
-export async function bytes(api: RandomApi, sizeText: string, options: { hex?: boolean; base64?: boolean; wrap?: string }, backend?: string): Promise<void> {
+/** Where bytes go: stdout, or the temporary file of `-o`. */
+type Sink = NodeJS.WritableStream & { once(event: string, listener: (...args: unknown[]) => void): unknown };
+
+export async function bytes(api: RandomApi, sizeText: string, options: { hex?: boolean; base64?: boolean; wrap?: string; output?: string }, backend?: string): Promise<void> {
   if (options.hex && options.base64) throw new UsageError('choose one of --hex and --base64');
   if (options.wrap !== undefined && !options.base64) throw new UsageError('--wrap applies to --base64');
   const total = parseSize(sizeText);
   // openssl rand -base64 wraps at 64 columns; 0 (the default) writes one line.
   const wrap = options.wrap === undefined ? 0 : parseInteger(options.wrap, '--wrap', 0);
   if (wrap % 4 !== 0) throw new UsageError(`--wrap must be a multiple of 4 (got ${wrap}), so that lines hold whole base64 groups`);
+  if (options.output === undefined) return writeBytes(process.stdout, api, total, wrap, options, backend);
+  if (options.output === '') throw new UsageError('-o needs a file name');
+  // As openssl rand -out, but never a partial file: the bytes go to a temporary name in the
+  // same directory (so the rename cannot cross file systems), readable by the owner only,
+  // synced, then renamed over FILE. Any failure, or Ctrl-C, removes the temporary file.
+  const target = resolvePath(options.output);
+  const temporary = join(dirname(target), `.${basename(target)}.${api.randomBytes(6).toString('hex')}.tmp`);
+  const stream = createWriteStream(temporary, { flags: 'wx', mode: 0o600 });
+  const removeTemporary = () => rmSync(temporary, { force: true });
+  const interrupted = (signal: NodeJS.Signals) => {
+    removeTemporary();
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  process.once('SIGHUP', interrupted);
+  try {
+    await once(stream, 'open');
+    let failure: unknown;
+    stream.once('error', (error) => (failure = error));
+    await writeBytes(stream, api, total, wrap, options, backend);
+    if (failure !== undefined) throw failure;
+    await new Promise<void>((resolve, reject) => stream.write('', (error) => (error ? reject(error) : resolve())));
+    fsyncSync((stream as unknown as { fd: number }).fd);
+    await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    renameSync(temporary, target);
+  } catch (error) {
+    stream.destroy();
+    removeTemporary();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EROFS') {
+      throw new UsageError(`cannot write ${options.output}: ${(error as Error).message}`);
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    process.off('SIGHUP', interrupted);
+  }
+}
+
+async function writeBytes(stdout: Sink, api: RandomApi, total: number, wrap: number, options: { hex?: boolean; base64?: boolean }, backend?: string): Promise<void> {
   // Wrapped base64 lines hold wrap / 4 × 3 bytes each; a chunk holds whole lines.
   const chunkSize = wrap > 0 ? Math.max(1, Math.floor(65_536 / ((wrap / 4) * 3))) * ((wrap / 4) * 3) : 64 * 1024;
   const bar = progress('bytes', total);
   const threads = Math.min(4, availableParallelism());
-  if (!options.hex && !options.base64 && total >= PARALLEL_MIN_BYTES && threads >= 2) return parallelBytes(total, threads, backend, bar);
-  const stdout = process.stdout;
+  if (!options.hex && !options.base64 && total >= PARALLEL_MIN_BYTES && threads >= 2) return parallelBytes(stdout, total, threads, backend, bar);
   let closed = false;
   // The reader may go away (e.g. `| head -c 10`): stop quietly; other write errors are
-  // reported by the handler in cli.ts.
+  // reported by the handler in cli.ts (stdout) or by bytes() (a file).
   const readerGone = new Promise<void>((resolve) => {
     stdout.once('close', () => resolve());
     stdout.once('error', () => resolve());
@@ -225,7 +284,8 @@ export async function bytes(api: RandomApi, sizeText: string, options: { hex?: b
   let written = 0;
   while (written < total && !closed) {
     const size = Math.min(step, total - written);
-    const chunk = Buffer.allocUnsafe(size);
+    // Its own memory, not Node's shared Buffer pool, where the bytes would outlive the write.
+    const chunk = Buffer.allocUnsafeSlow(size);
     api.getrandom(chunk);
     let text: string | Buffer = options.hex ? chunk.toString('hex') : options.base64 ? chunk.toString('base64') : chunk;
     if (wrap > 0 && typeof text === 'string') text = `${text.replace(new RegExp(`(.{${wrap}})`, 'g'), '$1\n').replace(/\n$/, '')}\n`;
@@ -238,32 +298,58 @@ export async function bytes(api: RandomApi, sizeText: string, options: { hex?: b
   if ((options.hex || (options.base64 && wrap === 0)) && !closed && total > 0) stdout.write('\n');
 }
 
-/** Most UUIDs one command prints (randomUUIDs' own limit). */
-const UUID_LIMIT = 2 ** 24;
+/** Most UUIDs or integers one command prints (randomUUIDs' own limit). */
+const COUNT_LIMIT = 2 ** 24;
+/** Values made and written at a time: memory stays bounded however many are asked for. */
+const BATCH = 65_536;
 
-export function uuid(api: RandomApi, options: { count: string; json?: boolean }): void {
-  const count = parseInteger(options.count, '-n', 0);
-  if (count > UUID_LIMIT) throw new UsageError(`-n must be at most ${UUID_LIMIT} (got ${count})`);
-  const uuids = api.randomUUIDs(count);
-  if (options.json) return json(uuids);
-  // As shuf -n 0: nothing at all, not an empty line.
-  if (count > 0) out(uuids.join('\n'));
+/**
+ * Writes `count` values made `BATCH` at a time by `make`, one a line, or as one JSON array
+ * exactly as JSON.stringify(values, null, 2) would print it, waiting for the reader between
+ * batches. Stops quietly if the reader goes away.
+ */
+async function streamValues(count: number, asJson: boolean, make: (size: number) => Array<string | number>): Promise<void> {
+  const stdout = process.stdout;
+  let closed = false;
+  const readerGone = new Promise<void>((resolve) => {
+    stdout.once('close', () => resolve());
+    stdout.once('error', () => resolve());
+  }).then(() => {
+    closed = true;
+  });
+  if (asJson && count === 0) return out('[]');
+  for (let done = 0; done < count && !closed; ) {
+    const size = Math.min(BATCH, count - done);
+    const values = make(size);
+    const text = asJson
+      ? `${done === 0 ? '[\n' : ''}${values.map((value) => `  ${JSON.stringify(value)}`).join(',\n')}${done + size === count ? '\n]\n' : ',\n'}`
+      : `${values.join('\n')}\n`;
+    done += size;
+    if (!stdout.write(text)) await Promise.race([new Promise((resolve) => stdout.once('drain', resolve)), readerGone]);
+  }
 }
 
-export function int(api: RandomApi, minText: string, maxText: string, options: { count: string; json?: boolean }): void {
+export async function uuid(api: RandomApi, options: { count: string; json?: boolean }): Promise<void> {
+  const count = parseInteger(options.count, '-n', 0);
+  if (count > COUNT_LIMIT) throw new UsageError(`-n must be at most ${COUNT_LIMIT} (got ${count})`);
+  // As shuf -n 0: nothing at all, not an empty line.
+  await streamValues(count, options.json === true, (size) => api.randomUUIDs(size));
+}
+
+export async function int(api: RandomApi, minText: string, maxText: string, options: { count: string; json?: boolean }): Promise<void> {
   const min = parseInteger(minText, 'min');
   const max = parseInteger(maxText, 'max');
   if (max < min) throw new UsageError(`max (${max}) must not be less than min (${min})`);
   if (max - min >= 2 ** 48 - 1) throw new UsageError('max - min must be below 2^48 - 1');
   const count = parseInteger(options.count, '-n', 0);
-  if (count > UUID_LIMIT) throw new UsageError(`-n must be at most ${UUID_LIMIT} (got ${count})`);
-  // The range is inclusive here, as people expect of a command line; randomInt's max is
+  if (count > COUNT_LIMIT) throw new UsageError(`-n must be at most ${COUNT_LIMIT} (got ${count})`);
+  // The range is inclusive here, as people expect of a command line; randomInts' max is
   // exclusive. At Number.MAX_SAFE_INTEGER, max + 1 is not a safe integer: draw from
   // [min - 1, max) and add 1, which is the same range.
-  const draw = Number.isSafeInteger(max + 1) ? () => api.randomInt(min, max + 1) : () => api.randomInt(min - 1, max) + 1;
-  const values = Array.from({ length: count }, draw);
-  if (options.json) return json(values);
-  if (count > 0) out(values.join('\n'));
+  const shifted = !Number.isSafeInteger(max + 1);
+  await streamValues(count, options.json === true, (size) =>
+    shifted ? api.randomInts(min - 1, max, size).map((value) => value + 1) : api.randomInts(min, max + 1, size),
+  );
 }
 
 export function bench(options: { quick?: boolean; json?: boolean }): void {

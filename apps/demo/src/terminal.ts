@@ -23,20 +23,30 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const SIZE_HELP = 'a number of bytes, optionally with a suffix as coreutils reads them: K, M, G, T or KiB, MiB, GiB, TiB (1024-based), KB, MB, GB, TB (1000-based)';
+const SIZE_HELP = "a number of bytes with an optional suffix, as GNU head -c reads it: b (512), K or KiB (1024), kB or KB (1000), M/MiB and MB, G/GiB and GB, and so on for T, P, E";
+
+/** GNU coreutils' multipliers (xstrtol), by suffix letter: the power of 1024 (or of 1000 with `B`). */
+const POWERS: Record<string, number> = { k: 1, K: 1, m: 2, M: 2, G: 3, T: 4, P: 5, E: 6, Z: 7, Y: 8 };
 
 /**
- * Parses a size as coreutils does (`head -c`): `1024`, `64K` = `64KiB` = 65 536, `64KB` =
- * 64 000, and M, G, T likewise. Anything else (`1i`, `1iB`, `1B`, `1.5K`) is a user error.
+ * Parses a size exactly as GNU `head -c` does (coreutils 9.1, checked against it): leading
+ * blanks and a `+` are allowed; digits are decimal (`010` is 10); then nothing, `b` (512), or
+ * one of k K m M G T P E Z Y, optionally followed by `B` (powers of 1000) or `iB` (of 1024);
+ * a suffix alone at the very start means one of it (`K` is 1024).
+ * What head rejects (`1g`, `1Kib`, `1B`, `1.5K`, `0x10`, a trailing blank) is a user error;
+ * so is a negative size (head's "all but the last N bytes" has no end to count from here)
+ * and one beyond 2^53 - 1.
  */
 export function parseSize(text: string): number {
-  const match = /^(\d+)(?:([KMGT])(iB|B)?)?$/i.exec(text.trim());
-  if (!match) throw new UsageError(`'${text}' is not a size: use ${SIZE_HELP}`);
-  const power = match[2] === undefined ? 0 : 'KMGT'.indexOf(match[2].toUpperCase()) + 1;
-  const base = match[3] !== undefined && match[3].toUpperCase() === 'B' ? 1000 : 1024;
-  const size = Number(match[1]) * base ** power;
-  if (!Number.isSafeInteger(size)) throw new UsageError(`'${text}' is too large`);
-  return size;
+  if (/^[ \t\n\v\f\r]*-/.test(text)) throw new UsageError(`'${text}' is not a size: a size cannot be negative`);
+  // A suffix alone, at the very start (`K`, `MB`), counts one of it, as in head.
+  const match = /^(?:[ \t\n\v\f\r]*\+?(\d+)|)(?:(b)|([kKmMGTPEZY])(iB|B)?)?$/.exec(text);
+  if (!match || (match[1] === undefined && match[2] === undefined && match[3] === undefined)) throw new UsageError(`'${text}' is not a size: use ${SIZE_HELP}`);
+  const digits = BigInt(match[1] ?? 1);
+  const multiplier = match[2] !== undefined ? 512n : match[3] !== undefined ? (match[4] === 'B' ? 1000n : 1024n) ** BigInt(POWERS[match[3]]!) : 1n;
+  const size = digits * multiplier;
+  if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new UsageError(`'${text}' is too large (at most ${Number.MAX_SAFE_INTEGER} bytes)`);
+  return Number(size);
 }
 
 export function parseInteger(text: string, what: string, min = Number.MIN_SAFE_INTEGER): number {

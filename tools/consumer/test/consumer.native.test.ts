@@ -284,6 +284,52 @@ console.log(JSON.stringify({ backend: info.backend, reasons: info.fallbacks.map(
     }
   }, 180_000);
 
+  it('npm 11 warns about koffi\'s install script, and "allowScripts": { "koffi": false } silences it, as the READMEs say', () => {
+    const attempt = (name: string, manifest: object) => {
+      const directory = join(workspace, name);
+      execFileSync('mkdir', ['-p', directory]);
+      writeFileSync(join(directory, 'package.json'), JSON.stringify({ name: `consumer-${name}`, private: true, type: 'module', ...manifest }));
+      const result = spawnSync('npm', ['install', '--prefer-offline', '--no-package-lock', ...layers.map((layer) => tarballs.get(layer)!)], { cwd: directory, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } });
+      expect(result.status, result.stderr).toBe(0);
+      const works = execFileSync(process.execPath, ['--input-type=module', '-e', "import('@vgetrandom/getrandom').then((m) => console.log(m.getrandom(new Uint8Array(8)), m.backendInfo().backend))"], { cwd: directory, encoding: 'utf8' });
+      return { warning: result.stderr.split('\n').filter((line) => line.includes('install-scripts')), works: works.trim() };
+    };
+    const warned = attempt('scripts-warned', {});
+    expect(warned.warning.join('\n')).toMatch(/koffi@[\d.]+ \(install:/);
+    expect(warned.works).toBe(`8 ${expectedBackend}`);
+    const silenced = attempt('scripts-denied', { allowScripts: { koffi: false } });
+    expect(silenced.warning).toEqual([]);
+    expect(silenced.works).toBe(`8 ${expectedBackend}`);
+    for (const readme of ['packages/getrandom/README.md', 'apps/demo/README.md']) {
+      const text = readFileSync(join(root, readme), 'utf8');
+      expect(text, readme).toContain('npm install-scripts deny koffi');
+      expect(text, readme).toMatch(/"allowScripts": \{ "koffi": false \}/);
+    }
+  }, 240_000);
+
+  it('nanoid: its default nanoid() keeps a pool of bytes even through the polyfill; customRandom with our getRandomValues asks for fresh bytes every ID', () => {
+    const directory = install('nanoid-pool', layers, { registry: ['nanoid@5.1.12'] });
+    const output = run(directory, 'pool.mjs', `import { getRandomValues } from '@vgetrandom/getrandom';
+import '@vgetrandom/getrandom/polyfill';
+import { nanoid, customRandom, urlAlphabet } from 'nanoid';
+const requests = [];
+const prototype = Object.getPrototypeOf(globalThis.crypto);
+const ours = prototype.getRandomValues;
+prototype.getRandomValues = function (array) { requests.push(array.byteLength); return ours.call(this, array); };
+for (let index = 0; index < 10; index += 1) nanoid();
+const pooled = requests.splice(0);
+const fresh = customRandom(urlAlphabet, 21, (size) => { requests.push(size); return getRandomValues(new Uint8Array(size)); });
+for (let index = 0; index < 10; index += 1) fresh();
+console.log(JSON.stringify({ pooled, fresh: requests }));`);
+    const { pooled, fresh } = JSON.parse(output) as { pooled: number[]; fresh: number[] };
+    // The default: one request for 128 IDs' worth of bytes, then IDs cut from what is kept.
+    expect(pooled.length).toBe(1);
+    expect(pooled[0]).toBeGreaterThanOrEqual(21 * 128);
+    // customRandom: a request every ID, for about the bytes that ID needs.
+    expect(fresh.length).toBe(10);
+    for (const size of fresh) expect(size).toBeLessThan(21 * 4);
+  }, 180_000);
+
   it('the RNG hooks people use: uuid v4({ rng }) and v7({ random }), nanoid customRandom, and @noble/hashes through the polyfill', () => {
     const directory = install('hooks', layers, { registry: ['uuid@14.0.3', 'nanoid@5.1.12', '@noble/hashes@2.0.1'] });
     const output = run(directory, 'hooks.mjs', `import { randomBytes, getRandomValues } from '@vgetrandom/getrandom';
@@ -320,6 +366,7 @@ describe('the CLI as users install it', () => {
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
     expect(listing).toContain('package/bin/vgetrandom.js');
     expect(listing).toContain('package/dist/cli.js');
+    for (const file of ['dist/bytes-worker.js', 'dist/tour-worker.js', 'man/vgetrandom.1', 'completions/vgetrandom.bash', 'completions/_vgetrandom']) expect(listing).toContain(`package/${file}`);
     const directory = install('cli', layers);
     npm(['install', '--prefer-offline', '--no-package-lock', tarball], directory);
     const vgetrandom = join(directory, 'node_modules', '.bin', 'vgetrandom');
