@@ -97,21 +97,26 @@ function onOutputError(error: NodeJS.ErrnoException): void {
 }
 process.stdout.on('error', onOutputError);
 
-try {
-  await program.parseAsync(withDefaultCommand(process.argv));
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // Commander has printed its one-line message already; help and --version are successes.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') process.exit(0);
-    process.stderr.write(`${usageFor()}\n`);
-    process.exit(2);
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(withDefaultCommand(process.argv));
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its one-line message already; help and --version are successes.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') process.exit(0);
+      process.stderr.write(`${usageFor()}\n`);
+      process.exit(2);
+    }
+    if (error instanceof UsageError || (error instanceof GetrandomError && error.code.startsWith('ERR_'))) {
+      process.stderr.write(`${style.red('error:')} ${error.message}\n${usageFor()}\n`);
+      process.exit(2);
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE' || code === 'ENOSPC' || code === 'EIO' || code === 'EFBIG' || code === 'EDQUOT') onOutputError(error as NodeJS.ErrnoException);
+    process.stderr.write(`${style.red('internal error:')} ${(error as Error).message}\n`);
+    process.exit(1);
   }
-  if (error instanceof UsageError || (error instanceof GetrandomError && error.code.startsWith('ERR_'))) {
-    process.stderr.write(`${style.red('error:')} ${error.message}\n${usageFor()}\n`);
-    process.exit(2);
-  }
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EPIPE' || code === 'ENOSPC' || code === 'EIO' || code === 'EFBIG' || code === 'EDQUOT') onOutputError(error as NodeJS.ErrnoException);
-  process.stderr.write(`${style.red('internal error:')} ${(error as Error).message}\n`);
-  process.exit(1);
 }
+
+// Built as CommonJS (no top-level await there): the bin starts without the ESM loader.
+void main();

@@ -14,7 +14,7 @@
 //   vdso    --worker exit hook--> syscall, for good          (no state is taken after the hook)
 //
 // Every step down is recorded with its reason in backendInfo().fallbacks.
-import { randomFillSync as cryptoRandomFillSync } from 'node:crypto';
+import type { randomFillSync as cryptoRandomFillSync } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
 import { type ParamsDiscovery, type VgetrandomFunction, discoverParams } from '@vgetrandom/params';
 import { MmapPageSource, type PageSource, type StateHandle } from '@vgetrandom/slab';

@@ -13,6 +13,7 @@ import { type CLimit, measureCLimit } from './c-limit.js';
 import { type Budget, median, paired, time } from './measure.js';
 import { churn, contendedPair, scaling } from './threads.js';
 import { churnRows, firstCallRows, freshWorkers } from './worker-start.js';
+import { cliStartRows } from './cli-start.js';
 
 const ALL_SIZES = [1, 16, 32, 64, 256, 1024, 4096, 65_536, 1_048_576];
 
@@ -216,11 +217,16 @@ say('  measured threads and memory');
 // `vgetrandom bytes N > /dev/null` (several workers for large outputs) against `head -c N /dev/urandom`.
 const streamBytes = { full: '1G', quick: '256M', smoke: '64M' }[mode];
 const cli = new URL('../../../apps/demo/dist/cli.js', import.meta.url).pathname;
+// What `vgetrandom` runs: the bin, which loads the CommonJS build.
+const bin = new URL('../../../apps/demo/bin/vgetrandom.cjs', import.meta.url).pathname;
 function seconds(command: string, args: string[]): number | undefined {
   const started = performance.now();
   const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'ignore'], timeout: 120_000 });
   return result.status === 0 ? (performance.now() - started) / 1000 : undefined;
 }
+// Command start-up, exec to exit: `vgetrandom uuid`, `int 1 6`, `bytes 16` against the node:crypto one-liner.
+const cliRounds = { full: 25, quick: 9, smoke: 3 }[mode];
+const cliStart = existsSync(cli) ? cliStartRows(bin, new URL(import.meta.resolve('koffi')).pathname, cliRounds) : undefined;
 const stream = vdso && existsSync(cli) ? { size: streamBytes, ours: seconds(process.execPath, [cli, 'bytes', streamBytes]), urandom: seconds('head', ['-c', streamBytes, '/dev/urandom']) } : undefined;
 
 // ---- targets -------------------------------------------------------------------------
@@ -265,6 +271,16 @@ target('64 KiB: >= 95% of the C vDSO throughput', ratio(at('C: vDSO getrandom', 
 target('randomUUIDs(1000) per UUID <= 0.7x cached crypto.randomUUID', ratio(vdso ? uuids.oursBatch : undefined, uuids.cryptoCached), 0.7, 'lower', times);
 target('slab allocate+free pair <= 100 ns', slabPair, 100, 'lower', (value) => `${value.toFixed(0)} ns`);
 target('slab metadata <= 16 bytes per state (10 000 states)', metadataPerState, 16, 'lower', (value) => `${value.toFixed(1)} B`);
+if (cliStart) {
+  for (const [name, command] of [['uuid', 'vgetrandom uuid'], ['int', 'vgetrandom int 1 6'], ['bytes16', 'vgetrandom bytes 16 --hex']] as const) {
+    targets.push({
+      name: `${command} start-up <= 1.3x node -e crypto.randomUUID() (side by side)`,
+      measured: `${cliStart.ratio[name]!.toFixed(2)}x; ${cliStart.ms[name]!.toFixed(0)} ms vs ${cliStart.ms['crypto']!.toFixed(0)} ms`,
+      pass: cliStart.ratio[name]! <= 1.3,
+    });
+  }
+  information.push({ name: 'a process that only loads koffi, then the same one-liner (the floor)', measured: `${cliStart.ratio['koffi']!.toFixed(2)}x; ${cliStart.ms['koffi']!.toFixed(0)} ms` });
+}
 target('shared pool pair, 2 workers contending <= 1 us', threads?.contendedPair, 1000, 'lower', (value) => `${value.toFixed(0)} ns`);
 // Judged only when a pure-JS control scales on this machine at that moment.
 if (workerStart) {
@@ -307,6 +323,7 @@ const results = {
   randomInt: integers,
   sideBySide: sideBySide ?? null,
   stream: stream ?? null,
+  cliStart: cliStart ?? null,
   growth: { slab: { states: growthSizes.slab, ...slabGrowth }, pool: { states: growthSizes.pool, ...poolGrowth } },
   slab: { pairNs: slabPair, metadataBytesPerState: metadataPerState, stateSize: slabStateSize },
   threads: threads ?? null,

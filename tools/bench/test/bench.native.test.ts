@@ -22,7 +22,7 @@ describe.skipIf(!vdsoHere)('npm run bench (smoke budget; needs vDSO getrandom)',
         expect(Object.keys(saved.rows[row] ?? {}), row).toEqual(['16', '65536']);
       }
       expect(saved.host).toMatchObject({ node: process.version, arch: process.arch });
-      expect(saved.targets).toHaveLength(21);
+      expect(saved.targets).toHaveLength(24);
       for (const target of saved.targets) expect(text).toContain(target.name);
       // The C ratio is information, never judged: a koffi call alone is above it.
       expect(saved.targets.map((target: { name: string }) => target.name).join('\n')).not.toMatch(/C vDSO call/);
@@ -32,7 +32,10 @@ describe.skipIf(!vdsoHere)('npm run bench (smoke budget; needs vDSO getrandom)',
         "koffi's own load (require + load libc), 32 workers at once: max / one alone (the floor)",
         'koffi alone (a worker that loads it and makes one call), per 1 000 workers',
       ];
-      expect(saved.information.map((entry: { name: string }) => entry.name)).toEqual([...(saved.cLimit === 'measured' ? againstC : []), ...workerStart]);
+      expect(saved.information.map((entry: { name: string }) => entry.name)).toEqual([...(saved.cLimit === 'measured' ? againstC : []), 'a process that only loads koffi, then the same one-liner (the floor)', ...workerStart]);
+      // Command start-up is timed side by side with the node:crypto one-liner, round by round.
+      expect(saved.cliStart.rounds).toBe(3);
+      expect(Object.keys(saved.cliStart.ratio).sort()).toEqual(['bytes16', 'crypto', 'int', 'koffi', 'uuid']);
       for (const entry of saved.information) expect(text).toContain(entry.name);
       expect(text).toMatch(/^ {2}(PASS|MISS|SKIP) {2}/m);
       // The 16-byte targets are ratios taken within alternating slices, one per call judged.

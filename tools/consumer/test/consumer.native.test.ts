@@ -364,9 +364,9 @@ describe('the CLI as users install it', () => {
     npm(['pack', '--pack-destination', packed], join(root, 'apps', 'demo'));
     const tarball = join(packed, readdirSync(packed).find((file) => file.startsWith('vgetrandom-cli-'))!);
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
-    expect(listing).toContain('package/bin/vgetrandom.js');
+    expect(listing).toContain('package/bin/vgetrandom.cjs');
     expect(listing).toContain('package/dist/cli.js');
-    for (const file of ['dist/bytes-worker.js', 'dist/tour-worker.js', 'man/vgetrandom.1', 'completions/vgetrandom.bash', 'completions/_vgetrandom']) expect(listing).toContain(`package/${file}`);
+    for (const file of ['dist/cli.cjs', 'dist/bytes-worker.js', 'dist/tour-worker.js', 'man/vgetrandom.1', 'completions/vgetrandom.bash', 'completions/_vgetrandom']) expect(listing).toContain(`package/${file}`);
     const directory = install('cli', layers);
     npm(['install', '--prefer-offline', '--no-package-lock', tarball], directory);
     const vgetrandom = join(directory, 'node_modules', '.bin', 'vgetrandom');
