@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.shared.js';
 
@@ -18,7 +19,18 @@ const bundled = {
   },
 } as const;
 
+// commander requires node:child_process when it loads, for executable subcommands, which we
+// do not have; loading it costs 5-10 ms a start. In the bundle it becomes an object that loads
+// it on first use. (esbuild's alias and plugins cannot reach it: tsup marks builtins external first.)
+async function lazyChildProcess(): Promise<void> {
+  const file = 'dist/cli.cjs';
+  const eager = 'childProcess=require("child_process")';
+  const text = readFileSync(file, 'utf8');
+  if (text.split(eager).length !== 2) throw new Error(`${file}: expected commander's ${eager} once; update tsup.config.ts`);
+  writeFileSync(file, text.replace(eager, 'childProcess=new Proxy({},{get:(_,key)=>require("child_process")[key]})'));
+}
+
 export default defineConfig([
-  { ...packageBuild(['src/cli.ts']), ...bundled, clean: false, format: ['cjs'], shims: true, outExtension: () => ({ js: '.cjs' }), banner: { js: '#!/usr/bin/env node' } },
+  { ...packageBuild(['src/cli.ts']), ...bundled, clean: false, format: ['cjs'], shims: true, outExtension: () => ({ js: '.cjs' }), banner: { js: '#!/usr/bin/env node' }, onSuccess: lazyChildProcess },
   { ...packageBuild(), entry: { cli: 'src/cli-esm.ts', 'tour-worker': 'src/tour-worker.ts', 'bytes-worker': 'src/bytes-worker.ts' }, ...bundled, clean: false, banner: { js: '#!/usr/bin/env node' } },
 ]);

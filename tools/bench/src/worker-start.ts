@@ -23,6 +23,8 @@ function message(worker: Worker): Promise<unknown> {
   return new Promise((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
+    // A worker that ends without a word would otherwise leave this promise, and the run, unsettled.
+    worker.once('exit', (code) => reject(new Error(`a worker exited (code ${code}) before it reported`)));
   });
 }
 
@@ -102,9 +104,10 @@ export async function freshWorkers(perKind: number): Promise<Record<keyof typeof
 const mappings = () => readFileSync('/proc/self/maps', 'utf8').split('\n').length - 1;
 
 type ChurnKind = 'ours' | 'crypto' | 'koffi';
+const LOST = Symbol('lost');
 
 /** In this process: `count` workers of `kind` come and go, 8 at a time, half terminated. */
-async function churnHere(kind: ChurnKind, count: number): Promise<{ mappingsBefore: number; mappingsAfter: number; rssBefore: number; rssAfter: number }> {
+async function churnHere(kind: ChurnKind, count: number): Promise<{ mappingsBefore: number; mappingsAfter: number; rssBefore: number; rssAfter: number; lost: number }> {
   if (kind === 'ours') await import(entry);
   const code = {
     ours: `import(${JSON.stringify(entry)}).then(({ getrandom }) => { getrandom(new Uint8Array(16)); require('node:worker_threads').parentPort.postMessage('ready'); });`,
@@ -120,11 +123,13 @@ async function churnHere(kind: ChurnKind, count: number): Promise<{ mappingsBefo
   const mappingsBefore = mappings();
   const rssBefore = process.memoryUsage.rss();
   let next = 0;
+  let lost = 0;
   await Promise.all(Array.from({ length: 8 }, async () => {
     while (next < count) {
       const index = next++;
       const worker = new Worker(code, { eval: true });
-      await message(worker);
+      // One that ended before it reported still came and went; the run counts it.
+      if ((await message(worker).catch(() => LOST)) === LOST) lost += 1;
       // Half end on their own, half are terminated.
       if (index % 2 === 0) await worker.terminate();
       else {
@@ -137,7 +142,7 @@ async function churnHere(kind: ChurnKind, count: number): Promise<{ mappingsBefo
     }
   }));
   globalThis.gc?.();
-  return { mappingsBefore, mappingsAfter: mappings(), rssBefore, rssAfter: process.memoryUsage.rss() };
+  return { mappingsBefore, mappingsAfter: mappings(), rssBefore, rssAfter: process.memoryUsage.rss(), lost };
 }
 
 type Left = { mappings: number; rssMiB: number };
