@@ -202,12 +202,16 @@ export function createApi(engine: Engine): RandomApi {
     if (typeof size !== 'number') throw invalidArgType('size', 'of type number', size);
     if (Number.isNaN(size) || size > kMaxLength || size < 0) throw outOfRange('size', `>= 0 && <= ${kMaxLength}`, size);
     if (callback !== undefined) checkCallback(callback);
-    // Memory of its own, as node:crypto's: allocUnsafe() would slice Node's shared 8 KiB pool,
-    // so that the key bytes could be read through any other pooled Buffer's `.buffer`, and
-    // `.buffer` could not be imported as a raw key or transferred alone. Filled before anyone sees it.
-    const buffer = Buffer.allocUnsafeSlow(size >>> 0);
+    // Memory of its own, as node:crypto's (`new FastBuffer(size)`, which Buffer.alloc is):
+    // allocUnsafe() would slice Node's shared 8 KiB pool, so that the key bytes could be read
+    // through any other pooled Buffer's `.buffer`, and `.buffer` could not be imported as a raw
+    // key or transferred alone. A small one lives on V8's heap, so it is filled through the
+    // engine's off-heap scratch, as getrandom() fills a small Uint8Array.
+    const buffer = Buffer.alloc(size >>> 0);
     if (callback === undefined) {
-      if (buffer.length > 0) engine.fill(buffer, buffer.length, 0);
+      const length = buffer.length;
+      if (length > SCRATCH_BYTES) engine.fill(buffer, length, 0);
+      else if (length > 0) engine.fillSmall(buffer, length, 0);
       return buffer;
     }
     if (buffer.length === 0) {
