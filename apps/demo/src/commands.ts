@@ -264,25 +264,31 @@ export async function bytes(api: RandomApi, sizeText: string, options: { hex?: b
   }
 }
 
+/** Whether the reader of `stream` has gone away (closed it, or made it fail), and when. */
+function watchReader(stream: Sink): { readonly gone: Promise<void>; closed(): boolean } {
+  let closed = false;
+  const gone = new Promise<void>((resolve) => {
+    stream.once('close', () => resolve());
+    stream.once('error', () => resolve());
+  }).then(() => {
+    closed = true;
+  });
+  return { gone, closed: () => closed };
+}
+
 async function writeBytes(stdout: Sink, api: RandomApi, total: number, wrap: number, options: { hex?: boolean; base64?: boolean }, backend?: string): Promise<void> {
   // Wrapped base64 lines hold wrap / 4 × 3 bytes each; a chunk holds whole lines.
   const chunkSize = wrap > 0 ? Math.max(1, Math.floor(65_536 / ((wrap / 4) * 3))) * ((wrap / 4) * 3) : 64 * 1024;
   const bar = progress('bytes', total);
   const threads = Math.min(4, availableParallelism());
   if (!options.hex && !options.base64 && total >= PARALLEL_MIN_BYTES && threads >= 2) return parallelBytes(stdout, total, threads, backend, bar);
-  let closed = false;
   // The reader may go away (e.g. `| head -c 10`): stop quietly; other write errors are
   // reported by the handler in cli.ts (stdout) or by bytes() (a file).
-  const readerGone = new Promise<void>((resolve) => {
-    stdout.once('close', () => resolve());
-    stdout.once('error', () => resolve());
-  }).then(() => {
-    closed = true;
-  });
+  const reader = watchReader(stdout);
   // A base64 chunk must be a multiple of 3 bytes so the pieces concatenate correctly.
   const step = options.base64 ? chunkSize - (chunkSize % 3) : chunkSize;
   let written = 0;
-  while (written < total && !closed) {
+  while (written < total && !reader.closed()) {
     const size = Math.min(step, total - written);
     // Its own memory, not Node's shared Buffer pool, where the bytes would outlive the write.
     const chunk = Buffer.allocUnsafeSlow(size);
@@ -291,11 +297,11 @@ async function writeBytes(stdout: Sink, api: RandomApi, total: number, wrap: num
     if (wrap > 0 && typeof text === 'string') text = `${text.replace(new RegExp(`(.{${wrap}})`, 'g'), '$1\n').replace(/\n$/, '')}\n`;
     written += size;
     // Backpressure: wait for the reader before making more.
-    if (!stdout.write(text)) await Promise.race([new Promise((resolve) => stdout.once('drain', resolve)), readerGone]);
+    if (!stdout.write(text)) await Promise.race([new Promise((resolve) => stdout.once('drain', resolve)), reader.gone]);
     bar.update(written);
   }
   bar.done();
-  if ((options.hex || (options.base64 && wrap === 0)) && !closed && total > 0) stdout.write('\n');
+  if ((options.hex || (options.base64 && wrap === 0)) && !reader.closed() && total > 0) stdout.write('\n');
 }
 
 /** Most UUIDs or integers one command prints (randomUUIDs' own limit). */
@@ -310,22 +316,16 @@ const BATCH = 65_536;
  */
 async function streamValues(count: number, asJson: boolean, make: (size: number) => Array<string | number>): Promise<void> {
   const stdout = process.stdout;
-  let closed = false;
-  const readerGone = new Promise<void>((resolve) => {
-    stdout.once('close', () => resolve());
-    stdout.once('error', () => resolve());
-  }).then(() => {
-    closed = true;
-  });
+  const reader = watchReader(stdout);
   if (asJson && count === 0) return out('[]');
-  for (let done = 0; done < count && !closed; ) {
+  for (let done = 0; done < count && !reader.closed(); ) {
     const size = Math.min(BATCH, count - done);
     const values = make(size);
     const text = asJson
       ? `${done === 0 ? '[\n' : ''}${values.map((value) => `  ${JSON.stringify(value)}`).join(',\n')}${done + size === count ? '\n]\n' : ',\n'}`
       : `${values.join('\n')}\n`;
     done += size;
-    if (!stdout.write(text)) await Promise.race([new Promise((resolve) => stdout.once('drain', resolve)), readerGone]);
+    if (!stdout.write(text)) await Promise.race([new Promise((resolve) => stdout.once('drain', resolve)), reader.gone]);
   }
 }
 
