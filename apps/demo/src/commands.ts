@@ -137,6 +137,7 @@ export function slab(options: { profile?: string; arch?: string; policy?: string
         onlineCpus: explicitCpus ?? (native ? onlineCpus() : 1),
         affinityCpus: explicitCpus ?? availableParallelism(),
         goarch: options.arch ?? GOARCH_OF_NODE[process.arch],
+        stateSize,
       });
     }
     const chosen = settings ? allocatorOptions(settings) : { policy: options.policy as GrowthPolicy, cpus };

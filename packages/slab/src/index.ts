@@ -26,6 +26,7 @@ export { UNKNOWN_START, kernelThreadIdentity, threadMayBeAlive, threadStartTime 
 export {
   GOARCH_OF_NODE,
   GO_CACHE_LINE,
+  GO_VDSO_GOARCHES,
   PROFILE_NAMES,
   allocatorOptions,
   type ProfileHost,

@@ -45,8 +45,9 @@ export class MmapPageSource implements PageSource {
   map(byteLength: number): MapResult {
     try {
       const address = mmap(byteLength, this.mmapProt, this.mmapFlags);
-      // As glibc 2.41 names its own (__set_vma_name in vgetrandom_get_state_alloc(),
-      // sysdeps/unix/sysv/linux/getrandom.c; Go 1.24's vgetrandomGetState() does not). A
+      // As glibc 2.41 names its own when glibc.mem.decorate_maps=1 is set (__set_vma_name in
+      // vgetrandom_get_state_alloc(), sysdeps/unix/sysv/linux/getrandom.c, gated in
+      // setvmaname.c; unnamed by default); Go 1.24's vgetrandomGetState() never does. A
       // kernel that cannot (EINVAL) or a sandbox that refuses changes nothing else.
       const named = nameMapping(address, byteLength, this.name);
       this.lastNameFailure = named.named ? undefined : named.errno;

@@ -2,7 +2,7 @@
 // simulated page source (tools/oracle checks the same against the real glibc and Go).
 import { describe, expect, it } from 'vitest';
 import { SlabAllocator } from './allocator.js';
-import { GOARCH_OF_NODE, GO_CACHE_LINE, PROFILE_NAMES, type ProfileName, allocatorOptions, glibcPointerArray, profileSettings } from './profiles.js';
+import { GOARCH_OF_NODE, GO_CACHE_LINE, GO_VDSO_GOARCHES, PROFILE_NAMES, type ProfileName, allocatorOptions, glibcPointerArray, profileSettings } from './profiles.js';
 import { SimulatedPageSource } from './simulated-source.js';
 
 const host = { reportedCacheLine: 64, onlineCpus: 2, affinityCpus: 2 };
@@ -44,7 +44,10 @@ describe('reference profiles', () => {
 
   it('selftest-6.11: the raw size as stride (28 a page); selftest (6.12+): line-aligned (21 a page)', () => {
     expect(run('selftest-6.11', 1).slab.stats()).toMatchObject({ stride: 144, statesPerPage: 28 });
-    expect(run('selftest-6.11', 1).settings.returnsStates).toBe(false);
+    // 6.11 puts a thread's state back from a pthread key destructor; 6.12 keeps it in a
+    // __thread variable and never puts it back.
+    expect(run('selftest-6.11', 1).settings.returnsStates).toBe(true);
+    expect(run('selftest', 1).settings.returnsStates).toBe(false);
     expect(run('selftest', 1).slab.stats()).toMatchObject({ stride: 192, statesPerPage: 21 });
   });
 
@@ -80,7 +83,7 @@ describe('every profile\'s settings, exactly', () => {
   it.each([
     ['glibc-2.41', { policy: 'glibc', alignment: 64, cpus: 1, order: 'highest-first', reclaim: false, returnsStates: true, summary: 'glibc 2.41: one page a refill, stride = size up to 64 B, highest slot first, never unmaps' }],
     ['go-1.24', { policy: 'percpu', alignment: 64, cpus: 5, order: 'highest-first', reclaim: false, returnsStates: true, summary: 'Go 1.24 (amd64): 5 CPUs × stride a refill, line 64 B, last state first, never unmaps' }],
-    ['selftest-6.11', { policy: 'percpu', alignment: 1, cpus: 3, order: 'highest-first', reclaim: false, returnsStates: false, summary: 'kernel selftest (6.11): 3 CPUs × raw size a refill, no padding, states never returned' }],
+    ['selftest-6.11', { policy: 'percpu', alignment: 1, cpus: 3, order: 'highest-first', reclaim: false, returnsStates: true, summary: 'kernel selftest (6.11): 3 CPUs × raw size a refill, no padding, states returned at thread exit' }],
     ['selftest', { policy: 'percpu', alignment: 64, cpus: 3, order: 'highest-first', reclaim: false, returnsStates: false, summary: 'kernel selftest (6.12+): 3 CPUs × stride a refill, line 64 B, states never returned' }],
     ['adaptive', { policy: 'adaptive', alignment: 64, cpus: 3, order: 'lowest-first', reclaim: { keepEmpty: 1 }, returnsStates: true, summary: 'ours: 1, 2, 4, ... pages a refill, lowest slot first, keeps one empty chunk' }],
   ] as const)('%s', (name, expected) => {
@@ -93,20 +96,51 @@ describe('every profile\'s settings, exactly', () => {
     expect(PROFILE_NAMES).toEqual(['glibc-2.41', 'go-1.24', 'selftest-6.11', 'selftest', 'adaptive']);
     expect(GOARCH_OF_NODE).toEqual({ x64: 'amd64', ia32: '386', arm: 'arm', arm64: 'arm64', loong64: 'loong64', ppc64: 'ppc64le', riscv64: 'riscv64', s390x: 's390x', mips: 'mips', mipsel: 'mipsle' });
     for (const goarch of Object.values(GOARCH_OF_NODE)) expect(GO_CACHE_LINE[goarch], goarch).toBeGreaterThan(0);
+    for (const goarch of GO_VDSO_GOARCHES) expect(GO_CACHE_LINE[goarch], goarch).toBeGreaterThan(0);
   });
 
   it.each([
-    [128, 128, 128],
-    [48, 1, 64], // not a power of two: glibc and the selftest use no padding, ours 64
-    [0, 1, 64],
-    [-1, 1, 64],
-    [1, 1, 1],
-    [2 ** 32 + 64, 1, 64], // a 32-bit bit trick would call this a power of two
-  ])('a reported line of %i: glibc and the selftest align to %i, adaptive to %i', (reported, line, adaptive) => {
+    [128, 128, 128, 128],
+    [48, 1, 1, 64], // not a power of two: glibc no padding; the selftest's mask gives 144 here, ours 64
+    [0, 1, 1, 64],
+    [-1, 1, 'refuses', 64], // the selftest's ?: 1 keeps -1: a stride of 0, which it divides by
+    [1, 1, 1, 1],
+    [2 ** 32 + 64, 1, 64, 64], // the selftest's 64-bit mask arithmetic gives a 192-byte stride
+  ] as const)('a reported line of %i: glibc aligns to %i, the 6.12 selftest to %s, adaptive to %i', (reported, glibc, selftest, adaptive) => {
     const reportedHost = { ...host, reportedCacheLine: reported };
-    expect(profileSettings('glibc-2.41', reportedHost).alignment).toBe(line);
-    expect(profileSettings('selftest', reportedHost).alignment).toBe(line);
+    expect(profileSettings('glibc-2.41', reportedHost).alignment).toBe(glibc);
+    if (selftest === 'refuses') expect(() => profileSettings('selftest', reportedHost)).toThrow(/stride of 0/);
+    else expect(profileSettings('selftest', reportedHost).alignment).toBe(selftest);
     expect(profileSettings('adaptive', reportedHost).alignment).toBe(adaptive);
+  });
+
+  it('the 6.12 selftest\'s stride is its own 64-bit arithmetic: (size + line - 1) & ~(line - 1)', () => {
+    const stride = (size: number, line: number) => {
+      const mask = (1n << 64n) - 1n;
+      const wide = line === 0 ? 1n : BigInt(line) & mask;
+      return Number((BigInt(size) + wide - 1n) & mask & (~(wide - 1n) & mask));
+    };
+    for (const size of [144, 200, 256, 100]) {
+      for (const line of [0, 1, 16, 32, 48, 64, 96, 128, 256]) {
+        const theirs = stride(size, line);
+        let settings;
+        try {
+          settings = profileSettings('selftest', { ...host, reportedCacheLine: line, stateSize: size });
+        } catch (error) {
+          // A stride no power-of-two alignment gives (200 B with a 96 B line: 288) is refused, naming it.
+          expect((error as Error).message, `size ${size}, line ${line}`).toContain(`a stride of ${theirs},`);
+          continue;
+        }
+        expect(Math.ceil(size / settings.alignment) * settings.alignment, `size ${size}, line ${line}`).toBe(theirs);
+      }
+    }
+  });
+
+  it('go-1.24 refuses the GOARCHes where Go 1.24 has no vDSO getrandom, naming the build constraint', () => {
+    for (const goarch of ['arm', '386', 'mips', 'mipsle', 'mips64', 'mips64le', 'riscv64', 'wasm']) {
+      expect(() => profileSettings('go-1.24', { ...host, goarch }), goarch).toThrow(/no vDSO getrandom on GOARCH .*vgetrandom_linux\.go builds only for amd64, arm64, arm64be, ppc64, ppc64le, loong64, s390x/);
+    }
+    for (const goarch of GO_VDSO_GOARCHES) expect(profileSettings('go-1.24', { ...host, goarch }).policy, goarch).toBe('percpu');
   });
 
   it('the errors name the valid choices', () => {

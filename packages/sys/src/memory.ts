@@ -91,9 +91,10 @@ const PR_SET_VMA_ANON_NAME = 0;
 
 /**
  * Names an anonymous mapping, so that /proc/<pid>/maps shows `[anon:<name>]` (Linux 5.17+
- * with CONFIG_ANON_VMA_NAME). glibc 2.41 names its state page ` glibc: getrandom` and its
- * pointer array ` glibc: getrandom states` (vgetrandom_get_state_alloc(),
- * sysdeps/unix/sysv/linux/getrandom.c); Go 1.24 names neither.
+ * with CONFIG_ANON_VMA_NAME). glibc 2.41 names its state pages ` glibc: getrandom` only when
+ * the tunable glibc.mem.decorate_maps=1 is set (__set_vma_name, sysdeps/unix/sysv/linux/
+ * setvmaname.c): by default its mappings are unnamed (strace of Debian's 2.41-12+deb13u5 shows
+ * the prctl only with the tunable). Go 1.24 names nothing.
  * Never throws: a kernel without the option answers EINVAL, a sandbox may answer EPERM.
  * `name` MUST be printable ASCII without `[`, `]`, `\\`, `$` or backquote, at most 79 bytes.
  */

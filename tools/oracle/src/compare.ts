@@ -112,6 +112,7 @@ export function compare(options: {
     onlineCpus: options.onlineCpus,
     affinityCpus: availableParallelism(),
     goarch: 'amd64',
+    stateSize: options.stateSize,
   });
   const geometry = computeGeometry(options.stateSize, options.pageSize, settings.alignment);
   const output = execFileSync(options.command[0]!, [...options.command.slice(1), String(options.threads), options.mode], { encoding: 'utf8', maxBuffer: 64 << 20 });
