@@ -16,14 +16,14 @@ _vgetrandom() {
     --policy) COMPREPLY=($(compgen -W "glibc percpu adaptive" -- "$cur")); return ;;
     --arch) COMPREPLY=($(compgen -W "amd64 arm64 arm64be ppc64 ppc64le loong64 s390x" -- "$cur")); return ;;
     -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --states|--page-size|--cpus|-w|--wrap|-n|--count) return ;;
+    --states|--page-size|--cpus|--scenario|-w|--wrap|-n|--count) return ;;
   esac
   local options
   case "$command" in
     "") options="--backend --version -V --help -h"; COMPREPLY=($(compgen -W "$commands $options" -- "$cur")); return ;;
     tour) options="--help" ;;
     info|symbols|params) options="--json --help" ;;
-    slab) options="--profile --arch --policy --states --page-size --cpus --simulated --force --json --help" ;;
+    slab) options="--profile --arch --policy --states --page-size --cpus --simulated --trace --scenario --force --json --help" ;;
     bytes) options="--hex --base64 --wrap -w --output -o --help" ;;
     uuid) options="--count -n --json --help" ;;
     int) options="--count -n --json --help" ;;

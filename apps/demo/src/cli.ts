@@ -39,6 +39,8 @@ program
   .option('--page-size <size>', 'page size (e.g. 16K); implies --simulated unless it is the host page size')
   .option('--cpus <n>', "CPUs for go-1.24, the selftest and 'percpu' (default: this host's)")
   .option('--simulated', 'use simulated pages instead of real MAP_DROPPABLE memory')
+  .option('--trace', 'every event in order (thread start, refill mmap, slot taken, thread exit and return, unmap), then the pages in mapping and address order')
+  .option('--scenario <steps>', "with --trace: +N threads start, -N the oldest end, -tK thread K ends, e.g. '+3,-1,+2' (default: +states, -half, +half)")
   .option('--force', 'draw even when the drawing would be very long')
   .option('--json', 'machine-readable output')
   .action((options) => commands.slab(options));

@@ -22,6 +22,7 @@ import {
 import { cacheLineSize, nativeAvailability, onlineCpus, pageSize as hostPageSize, sysconf } from '@vgetrandom/sys';
 import { drawComparison, drawLayout } from './draw.js';
 import { inspectHost } from './inspect-host.js';
+import { LEGEND, describeEvent, drawPages, parseScenario, startsIn, traceRecorder } from './trace.js';
 import { compareBackends } from './measure.js';
 import { UsageError, parseInteger, parseSize, progress, style } from './terminal.js';
 
@@ -87,7 +88,7 @@ const SLAB_DRAWING_LIMIT = 5000;
 const SLAB_STATES_LIMIT = 100_000;
 const SLAB_MAPPED_LIMIT = 256 * 1024 ** 2;
 
-export function slab(options: { profile?: string; arch?: string; policy?: string; states: string; pageSize?: string; simulated?: boolean; cpus?: string; json?: boolean; force?: boolean }): void {
+export function slab(options: { profile?: string; arch?: string; policy?: string; states: string; pageSize?: string; simulated?: boolean; cpus?: string; json?: boolean; force?: boolean; trace?: boolean; scenario?: string }): void {
   if (options.profile !== undefined && options.policy !== undefined) throw new UsageError('give --profile or --policy, not both');
   if (options.profile !== undefined && !(PROFILE_NAMES as readonly string[]).includes(options.profile)) {
     throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')} (got '${options.profile}')`);
@@ -97,7 +98,13 @@ export function slab(options: { profile?: string; arch?: string; policy?: string
   }
   if (options.arch !== undefined && options.profile !== 'go-1.24') throw new UsageError('--arch applies to --profile go-1.24 only');
   const profile = (options.profile ?? (options.policy === undefined ? 'adaptive' : undefined)) as ProfileName | undefined;
-  const states = parseInteger(options.states, '--states', 0);
+  if (options.scenario !== undefined && !options.trace) throw new UsageError('--scenario applies to --trace');
+  const requested = parseInteger(options.states, '--states', 0);
+  // Traced: the scenario says what happens; by default the threads start, the older half
+  // ends, and as many start again.
+  const half = Math.floor(requested / 2);
+  const scenario = options.trace ? parseScenario(options.scenario ?? (half > 0 ? `+${requested},-${half},+${half}` : `+${Math.max(requested, 1)}`)) : undefined;
+  const states = scenario ? startsIn(scenario) : requested;
   const discovery = nativeAvailability().available ? discoverParams() : undefined;
   const stateSize = discovery?.supported ? discovery.params.sizeOfOpaqueState : 144;
   const hostPage = nativeAvailability().available ? hostPageSize() : 4096;
@@ -128,6 +135,7 @@ export function slab(options: { profile?: string; arch?: string; policy?: string
   const native = nativeAvailability().available;
   let allocator: SlabAllocator;
   let settings: ProfileSettings | undefined;
+  let recorder: ReturnType<typeof traceRecorder> | undefined;
   try {
     if (profile !== undefined) {
       const explicitCpus = options.cpus === undefined ? undefined : cpus;
@@ -141,11 +149,37 @@ export function slab(options: { profile?: string; arch?: string; policy?: string
       });
     }
     const chosen = settings ? allocatorOptions(settings) : { policy: options.policy as GrowthPolicy, cpus };
-    allocator = new SlabAllocator({ stateSize, source, pageSize, ...chosen });
+    recorder = scenario ? traceRecorder(source) : undefined;
+    allocator = new SlabAllocator({ stateSize, source: recorder?.source ?? source, pageSize, ...chosen });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   const policy = allocator.policy;
+  if (scenario && recorder) {
+    const what = settings ? settings.summary : `policy '${policy}'${policy === 'percpu' ? ` with ${cpus} CPUs` : ''}`;
+    const trace = recorder.run(allocator, scenario, settings?.returnsStates ?? true);
+    const { stride } = allocator.stats();
+    if (options.json) {
+      json({ profile: profile ?? null, policy, scenario: options.scenario ?? null, stride, pageSize, events: trace.events, chunks: trace.chunks });
+    } else {
+      if (!options.force && trace.events.length > SLAB_DRAWING_LIMIT) {
+        throw new UsageError(`the trace has ${trace.events.length} steps; pass --force to print them, or --json`);
+      }
+      out(style.dim(`trace: ${stateSize}-byte states, ${what}, ${simulated ? 'simulated pages' : 'real MAP_DROPPABLE pages'}`));
+      const keepReason = settings?.returnsStates === false ? 'the 6.12 selftest never returns a state' : 'never returned';
+      const width = String(trace.events.length).length;
+      for (const event of trace.events) out(`${String(event.step).padStart(width)}  ${describeEvent(event, keepReason)}`);
+      const pages = drawPages(trace, allocator, pageSize, stride);
+      out(style.bold('\npages in the order they were mapped'));
+      for (const line of pages.mappingOrder) out(line);
+      out(style.bold('pages in address order'));
+      for (const line of pages.addressOrder) out(line);
+      out(style.bold('legend'));
+      for (const line of LEGEND) out(`  ${line}`);
+    }
+    allocator.dispose();
+    return;
+  }
   for (let index = 0; index < states; index += 1) {
     if (allocator.allocate() === null) throw new Error(`the page source refused: ${allocator.stats().lastMapFailure}`);
   }
