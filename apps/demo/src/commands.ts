@@ -169,7 +169,7 @@ export function slab(options: { profile?: string; arch?: string; policy?: string
       const keepReason = settings?.returnsStates === false ? 'the 6.12 selftest never returns a state' : 'never returned';
       const width = String(trace.events.length).length;
       for (const event of trace.events) out(`${String(event.step).padStart(width)}  ${describeEvent(event, keepReason)}`);
-      const pages = drawPages(trace, allocator, pageSize, stride);
+      const pages = drawPages(trace, pageSize, stride);
       out(style.bold('\npages in the order they were mapped'));
       for (const line of pages.mappingOrder) out(line);
       out(style.bold('pages in address order'));

@@ -166,14 +166,13 @@ export const LEGEND = [
 ];
 
 /** Pages, by chunk in mapping order and then by address, with each slot's final state. */
-export function drawPages(trace: Trace, allocator: SlabAllocator, pageSize: number, stride: number): { mappingOrder: string[]; addressOrder: string[] } {
+export function drawPages(trace: Trace, pageSize: number, stride: number): { mappingOrder: string[]; addressOrder: string[] } {
   const statesPerPage = Math.floor(pageSize / stride);
   const used = new Set<string>();
   for (const event of trace.events) {
     if (event.kind === 'take') used.add(`${event.chunk}:${event.page}:${event.slot}`);
     if (event.kind === 'return') used.delete(`${event.chunk}:${event.page}:${event.slot}`);
   }
-  void allocator;
   const rows = trace.chunks.flatMap((chunk) =>
     Array.from({ length: chunk.region.byteLength / pageSize }, (_, page) => {
       const slots = Array.from({ length: statesPerPage }, (_unused, slot) =>

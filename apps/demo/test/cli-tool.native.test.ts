@@ -70,7 +70,7 @@ describe.skipIf(!gnuHead)('sizes, against GNU head -c itself (needs GNU coreutil
     expect(value).toBe(exact > BigInt(Number.MAX_SAFE_INTEGER) ? 'rejected' : Number(exact));
   });
 
-  it.skipIf(!linux)('the CLI reads them so: bytes 1b writes 512 bytes, bytes 1kB 1000', () => {
+  it.skipIf(!linux)('the CLI reads them so: bytes 1b writes 512 bytes, bytes 1kB 1000 (needs Linux)', () => {
     expect(spawnSync(process.execPath, [bin, 'bytes', '1b']).stdout.length).toBe(512);
     expect(spawnSync(process.execPath, [bin, 'bytes', '1kB']).stdout.length).toBe(1000);
   });

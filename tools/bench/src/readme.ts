@@ -2,6 +2,7 @@
 // default), between the <!-- bench:start --> and <!-- bench:end --> markers.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { bar } from '../../../apps/demo/src/terminal.js';
 
 interface Results {
   date: string;
@@ -121,15 +122,12 @@ const blocks: Array<{ file: string; name: string; lines: string[] }> = [{ file: 
   ].filter((entry): entry is [string, number] => entry[1] !== undefined);
   const slowest = Math.max(...entries.map(([, value]) => value));
   const width = Math.max(...entries.map(([name]) => name.length));
-  const bar = (fraction: number) => {
-    const cells = Math.max(0, Math.min(36, fraction * 36));
-    const whole = Math.floor(cells);
-    return ('█'.repeat(whole) + (whole < 36 ? (' ▏▎▍▌▋▊▉'[Math.round((cells - whole) * 7)] ?? '').trim() : '')).padEnd(36);
-  };
+  // The CLI's own bar, so the transcript is drawn as `vgetrandom tour` draws it.
+  const drawBar = (fraction: number) => bar(fraction, 36).padEnd(36);
   const tour = ['```', '6. How fast, side by side (about 2 seconds; shown here: the 16-byte cells of the saved bench run)'];
   for (const [name, value] of [...entries].sort((a, b) => a[1] - b[1])) {
     const ratio = slowest / value;
-    tour.push(`  ${name.padEnd(width)}  ${bar(value / slowest)} ${value.toFixed(0).padStart(6)} ns  ${ratio >= 1.05 ? `${ratio.toFixed(1)}x faster` : ''}`.trimEnd());
+    tour.push(`  ${name.padEnd(width)}  ${drawBar(value / slowest)} ${value.toFixed(0).padStart(6)} ns  ${ratio >= 1.05 ? `${ratio.toFixed(1)}x faster` : ''}`.trimEnd());
   }
   tour.push('', 'Next: vgetrandom --help, or npm run bench for the full benchmark.', '```');
   blocks.push({ file: readmePath, name: 'tour', lines: tour });
