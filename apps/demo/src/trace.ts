@@ -3,29 +3,23 @@
 // or stays taken, an empty chunk is unmapped), then the pages in the order they were mapped
 // and in address order. The scenario is a list of steps: `+N` starts N threads (each takes a
 // state), `-N` ends the N oldest threads still running, `-tK` ends thread K.
-import type { MapResult, PageSource, Region, SlabAllocator, StateHandle } from '@vgetrandom/slab';
+import { type MapResult, type PageSource, type Region, type ScenarioStep, SlabError, type SlabAllocator, type StateHandle, parseScenario as parseSteps, threadEvents } from '@vgetrandom/slab';
 import { UsageError, style } from './terminal.js';
 
-export type ScenarioStep = { readonly start: number } | { readonly end: number } | { readonly endThread: number };
+export { type ScenarioStep, startsIn } from '@vgetrandom/slab';
 
-/** Parses `+3,-1,+2,-t2`. Counts are positive integers. */
+/** Parses `+3,-1,+2,-t2` (the grammar is the slab package's, shared with the oracle); a bad step is a user error. */
 export function parseScenario(text: string): ScenarioStep[] {
-  const steps = text.split(',').map((part) => part.trim());
-  return steps.map((part) => {
-    const match = /^(?:\+(\d+)|-(\d+)|-t(\d+))$/.exec(part);
-    const count = match ? Number(match[1] ?? match[2] ?? match[3]) : Number.NaN;
-    if (!match || !Number.isSafeInteger(count) || count < 1) {
-      throw new UsageError(`--scenario: '${part}' is not a step; use +N (N threads start), -N (the N oldest running threads end) or -tK (thread K ends), separated by commas`);
-    }
-    if (match[1] !== undefined) return { start: count };
-    if (match[2] !== undefined) return { end: count };
-    return { endThread: count };
-  });
+  return asUsage(() => parseSteps(text));
 }
 
-/** Threads a scenario starts in all. */
-export function startsIn(steps: readonly ScenarioStep[]): number {
-  return steps.reduce((sum, step) => sum + ('start' in step ? step.start : 0), 0);
+function asUsage<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof SlabError && error.code === 'ERR_SLAB_BAD_SCENARIO') throw new UsageError(`--scenario: ${error.message}`);
+    throw error;
+  }
 }
 
 export type TraceEvent =
@@ -91,39 +85,31 @@ export function traceRecorder(source: PageSource): { source: PageSource; run(all
     source: observed,
     run(allocator, steps, returnsStates) {
       const stride = allocator.stats().stride;
-      const running: Array<{ thread: number; state: StateHandle }> = [];
-      let threads = 0;
-      const end = (index: number) => {
-        const [{ thread, state }] = running.splice(index, 1) as [{ thread: number; state: StateHandle }];
+      const running = new Map<number, StateHandle>();
+      for (const change of asUsage(() => threadEvents(steps))) {
+        const thread = change.thread;
+        if (change.kind === 'start') {
+          events.push({ step: next(), kind: 'start', thread });
+          const state = allocator.allocate();
+          if (state === null) {
+            events.push({ step: next(), kind: 'refused', thread, reason: allocator.stats().lastMapFailure ?? 'no state' });
+            continue;
+          }
+          running.set(thread, state);
+          events.push({ step: next(), kind: 'take', thread, ...where(state.address, stride), address: state.address });
+          continue;
+        }
         events.push({ step: next(), kind: 'exit', thread });
+        const state = running.get(thread);
+        // A thread that got no state has none to give back.
+        if (state === undefined) continue;
+        running.delete(thread);
         const place = where(state.address, stride);
         if (returnsStates) {
           events.push({ step: next(), kind: 'return', thread, ...place, address: state.address });
           allocator.free(state);
         } else {
           events.push({ step: next(), kind: 'keep', thread, ...place, address: state.address });
-        }
-      };
-      for (const step of steps) {
-        if ('start' in step) {
-          for (let index = 0; index < step.start; index += 1) {
-            threads += 1;
-            events.push({ step: next(), kind: 'start', thread: threads });
-            const state = allocator.allocate();
-            if (state === null) {
-              events.push({ step: next(), kind: 'refused', thread: threads, reason: allocator.stats().lastMapFailure ?? 'no state' });
-              continue;
-            }
-            running.push({ thread: threads, state });
-            events.push({ step: next(), kind: 'take', thread: threads, ...where(state.address, stride), address: state.address });
-          }
-        } else if ('end' in step) {
-          if (step.end > running.length) throw new UsageError(`--scenario: -${step.end} ends more threads than the ${running.length} running`);
-          for (let index = 0; index < step.end; index += 1) end(0);
-        } else {
-          const index = running.findIndex((entry) => entry.thread === step.endThread);
-          if (index < 0) throw new UsageError(`--scenario: -t${step.endThread}: thread ${step.endThread} is not running then`);
-          end(index);
         }
       }
       return { events, chunks };

@@ -10,7 +10,8 @@ export type SlabErrorCode =
   | 'ERR_SLAB_DISPOSED'
   | 'ERR_SLAB_INVARIANT'
   | 'ERR_SLAB_UNMAP_FAILED'
-  | 'ERR_SLAB_METADATA';
+  | 'ERR_SLAB_METADATA'
+  | 'ERR_SLAB_BAD_SCENARIO';
 
 /** Misuse of an allocator or pool, with a stable `code` (`ERR_SLAB_*`). A throwing call changes nothing. */
 export class SlabError extends Error {

@@ -16,6 +16,7 @@ export type {
   StateHandle,
 } from './api.js';
 export { SlabAllocator } from './allocator.js';
+export { type ScenarioStep, type ThreadEvent, formatScenario, parseScenario, randomScenario, startsIn, threadEvents } from './scenario.js';
 export { SlabError, type SlabErrorCode } from './errors.js';
 export { type Geometry, computeGeometry } from './geometry.js';
 export { MmapPageSource, type MmapPageSourceOptions } from './mmap-source.js';

@@ -1,9 +1,15 @@
 // npm run oracle -- [glibc|go ...] [--threads 1,5,21,22,50] [--mode together|one-at-a-time] [--json]
+// npm run oracle -- [glibc|go ...] --scenario '+3,-t1,+2' | --random N [--seed S] [--length L] [--json]
 // Runs the real implementations and the matching profiles side by side; exits 1 on any difference.
 import { parseArgs } from 'node:util';
-import { IMPLEMENTATIONS, type ImplementationName, type Mode, render, runOracle } from './index.js';
+import { SlabError, parseScenario, randomScenario, threadEvents } from '@vgetrandom/slab';
+import { IMPLEMENTATIONS, type ImplementationName, type Mode, type ScenarioRun, render, renderScenario, runOracle, runScenarios } from './index.js';
 
-const USAGE = 'usage: npm run oracle -- [glibc] [go] [--threads 1,5,21,22,50] [--mode together|one-at-a-time] [--json]';
+const USAGE = [
+  'usage: npm run oracle -- [glibc] [go] [--threads 1,5,21,22,50] [--mode together|one-at-a-time] [--json]',
+  '       npm run oracle -- [glibc] [go] --scenario +3,-t1,+2 [--json]       threads start (+N) and end (-N oldest, -tK thread K)',
+  '       npm run oracle -- [glibc] [go] --random N [--seed S] [--length L] [--json]   N seeded random schedules of L events (default 10 of 120, up to 48 threads at once)',
+].join('\n');
 
 function usage(message: string): never {
   process.stderr.write(`error: ${message}\n${USAGE}\n`);
@@ -12,7 +18,7 @@ function usage(message: string): never {
 
 let parsed;
 try {
-  parsed = parseArgs({ allowPositionals: true, options: { threads: { type: 'string' }, mode: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  parsed = parseArgs({ allowPositionals: true, options: { threads: { type: 'string' }, mode: { type: 'string' }, scenario: { type: 'string' }, random: { type: 'string' }, seed: { type: 'string' }, length: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
 } catch (error) {
   usage((error as Error).message);
 }
@@ -28,9 +34,50 @@ if (threads.some((count) => !Number.isSafeInteger(count) || count < 0 || count >
 const modes: Mode[] = values.mode === undefined ? ['together', 'one-at-a-time'] : [values.mode as Mode];
 if (!modes.every((mode) => mode === 'together' || mode === 'one-at-a-time')) usage('--mode is together or one-at-a-time');
 
+const integer = (text: string | undefined, fallback: number, option: string, low: number, high: number): number => {
+  if (text === undefined) return fallback;
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < low || value > high) usage(`${option} takes an integer from ${low} to ${high}`);
+  return value;
+};
+let scenarios: ScenarioRun[] | undefined;
+if (values.scenario !== undefined || values.random !== undefined) {
+  if (values.scenario !== undefined && values.random !== undefined) usage('--scenario and --random are two ways to choose scenarios; give one');
+  if (values.threads !== undefined || values.mode !== undefined) usage('--threads and --mode apply to the thread-count runs, not to scenarios');
+  if (values.scenario !== undefined) {
+    try {
+      scenarios = [{ events: threadEvents(parseScenario(values.scenario)) }];
+    } catch (error) {
+      if (error instanceof SlabError) usage(`--scenario: ${error.message}`);
+      throw error;
+    }
+  } else {
+    const count = integer(values.random, 10, '--random', 1, 10_000);
+    const seed = integer(values.seed, 1, '--seed', 0, 2 ** 31);
+    const length = integer(values.length, 120, '--length', 1, 2000);
+    scenarios = Array.from({ length: count }, (_, index) => ({ seed: seed + index, events: randomScenario(seed + index, length, 48) }));
+  }
+} else if (values.seed !== undefined || values.length !== undefined) {
+  usage('--seed and --length apply to --random');
+}
+
 let differences = 0;
 const report: unknown[] = [];
 for (const name of names) {
+  if (scenarios !== undefined) {
+    const { probe, comparisons } = runScenarios(name, scenarios);
+    if (!probe.ok) {
+      if (values.json) report.push({ implementation: name, unavailable: probe.reason });
+      else process.stderr.write(`${name}: ${probe.reason}; nothing to compare on this host\n`);
+      continue;
+    }
+    for (const comparison of comparisons) {
+      differences += comparison.differences;
+      if (values.json) report.push(comparison);
+      else for (const line of renderScenario(comparison)) process.stdout.write(`${line}\n`);
+    }
+    continue;
+  }
   const { probe, comparisons } = runOracle(name, threads, modes);
   if (!probe.ok) {
     if (values.json) report.push({ implementation: name, unavailable: probe.reason });

@@ -127,11 +127,10 @@ export function compare(options: {
   return { profile: options.profile, implementation: options.implementation, threads: options.threads, mode: options.mode, steps, differences: steps.filter((step) => !step.same).length };
 }
 
-/** The side-by-side picture of a comparison: every step with a difference, else the last. */
+/** The side-by-side picture of a comparison, every step; a differing step is marked. */
 export function render(comparison: Comparison): string[] {
   const lines = [`${comparison.implementation} vs profile ${comparison.profile}, main thread + ${comparison.threads} threads, ${comparison.mode}: ${comparison.differences === 0 ? 'no difference' : `${comparison.differences} step(s) differ`}`];
-  const shown = comparison.steps.map((step, index) => ({ step, index })).filter(({ step, index }) => !step.same || index === comparison.steps.length - 1);
-  for (const { step, index } of shown) {
+  for (const [index, step] of comparison.steps.entries()) {
     lines.push(`  step ${index}${step.same ? '' : '  <- differs'}`);
     const rows = Math.max(step.real.length, step.profile.length);
     const width = Math.max(4, ...step.real.map((page) => page.length));

@@ -4,9 +4,12 @@ import { discoverParams } from '@vgetrandom/params';
 import { onlineCpus, pageSize, sysconf } from '@vgetrandom/sys';
 import { type Comparison, type Mode, compare } from './compare.js';
 import { type Probe, glibcProbe, goProbe } from './debian.js';
+import { type ScenarioComparison, compareScenario } from './schedule.js';
+import { type ThreadEvent, formatScenario } from '@vgetrandom/slab';
 
 export { type Comparison, type Mode, type Snapshot, compare, drawPage, drawStep, parseProbe, render, simulate } from './compare.js';
 export { type Probe, cacheDirectory, glibcProbe, goProbe } from './debian.js';
+export { type ProbeStep, type ScenarioComparison, type StepView, compareScenario, parseProbeSteps, profileSteps, realSteps, renderScenario } from './schedule.js';
 
 const _SC_LEVEL1_DCACHE_LINESIZE = 190;
 
@@ -52,5 +55,37 @@ export function runOracle(name: ImplementationName, threads: readonly number[], 
       );
     }
   }
+  return { probe, comparisons };
+}
+
+/** A scenario to run: its events, and the seed that made it when it is a random one. */
+export interface ScenarioRun {
+  readonly events: readonly ThreadEvent[];
+  readonly seed?: number;
+}
+
+/** Every scenario on one implementation and its profile, or why it cannot run here. */
+export function runScenarios(name: ImplementationName, scenarios: readonly ScenarioRun[]): { probe: Probe; comparisons: ScenarioComparison[] } {
+  const implementation = IMPLEMENTATIONS.find((entry) => entry.name === name)!;
+  const problem = hostProblem();
+  if (problem) return { probe: { ok: false, reason: problem }, comparisons: [] };
+  const probe = implementation.probe();
+  if (!probe.ok) return { probe, comparisons: [] };
+  const discovery = discoverParams();
+  if (!discovery.supported) return { probe: { ok: false, reason: 'no vDSO getrandom' }, comparisons: [] };
+  const comparisons = scenarios.map((run) =>
+    compareScenario({
+      profile: implementation.profile,
+      implementation: probe.version,
+      command: probe.command,
+      events: run.events,
+      scenario: formatScenario(run.events),
+      ...(run.seed === undefined ? {} : { seed: run.seed }),
+      stateSize: discovery.params.sizeOfOpaqueState,
+      pageSize: pageSize(),
+      reportedCacheLine: sysconf(_SC_LEVEL1_DCACHE_LINESIZE),
+      onlineCpus: onlineCpus(),
+    }),
+  );
   return { probe, comparisons };
 }

@@ -1,7 +1,7 @@
 // The comparison's own parts, on text a probe could print.
 import { computeGeometry, profileSettings } from '@vgetrandom/slab';
 import { describe, expect, it } from 'vitest';
-import { drawPage, drawStep, parseProbe, simulate } from '../src/compare.js';
+import { drawPage, drawStep, parseProbe, render, simulate } from '../src/compare.js';
 
 const geometry = computeGeometry(144, 4096, 64);
 
@@ -28,4 +28,11 @@ describe('reading and drawing probe output', () => {
     expect(drawStep(steps[1]!, geometry)).toEqual([`${'.'.repeat(19)}##`]);
     expect(drawStep(steps[21]!, geometry)).toEqual(['#'.repeat(21), `${'.'.repeat(20)}#`]);
   });
+
+  it('renders every step, not only the last, and marks the one that differs', () => {
+    const same = { real: ['..#'], profile: ['..#'], same: true };
+    const lines = render({ profile: 'glibc-2.41', implementation: 'glibc 2.41', threads: 2, mode: 'one-at-a-time', steps: [same, { real: ['.##'], profile: ['#.#'], same: false }, same], differences: 1 });
+    expect(lines.filter((line) => /^  step \d/.test(line))).toEqual(['  step 0', '  step 1  <- differs', '  step 2']);
+  });
 });
+

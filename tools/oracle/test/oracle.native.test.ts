@@ -4,7 +4,8 @@
 import { discoverParams } from '@vgetrandom/params';
 import { onlineCpus, pageSize, sysconf } from '@vgetrandom/sys';
 import { describe, expect, it } from 'vitest';
-import { compare, glibcProbe, hostProblem, render, runOracle } from '../src/index.js';
+import { formatScenario, parseScenario, randomScenario, threadEvents } from '@vgetrandom/slab';
+import { compare, compareScenario, glibcProbe, goProbe, hostProblem, render, renderScenario, runOracle, runScenarios } from '../src/index.js';
 
 const problem = hostProblem();
 const THREADS = [1, 5, 21, 22, 50];
@@ -45,4 +46,56 @@ describe.skipIf(problem !== undefined)(`the oracle (needs Linux with vDSO getran
       expect(comparison.differences, profile).toBeGreaterThan(0);
     }
   }, 300_000);
+
+  // Threads that end and threads that start after them, on the real libraries: which state each
+  // new thread's call used, step by step, against the profile.
+  const FIXED = '+25,-t3,-t24,+3,-10,+12,-t26,+1';
+  // Seeds 1-8, as `npm run oracle -- --random 8` draws them; seed 3 runs 48 threads at once (three pages).
+  const RANDOM = Array.from({ length: 8 }, (_, index) => ({ seed: 1 + index, events: randomScenario(1 + index, 120, 48) }));
+
+  for (const name of ['glibc', 'go'] as const) {
+    it(`${name}: threads that end give the next threads their states as the profile says, in ${FIXED} and 8 seeded random schedules of 120 events (skips where Debian 13's packages cannot be fetched or built)`, (context) => {
+      const { probe, comparisons } = runScenarios(name, [{ events: threadEvents(parseScenario(FIXED)) }, ...RANDOM]);
+      if (!probe.ok) {
+        context.skip(probe.reason);
+        return;
+      }
+      expect(comparisons).toHaveLength(9);
+      for (const comparison of comparisons) expect(comparison.differences, renderScenario(comparison).join('\n')).toBe(0);
+      // The schedules reach past one page of states and give states back: the runs test refills and returns.
+      const fixed = comparisons[0]!;
+      expect(fixed.steps.at(-1)!.real.pages.length).toBeGreaterThanOrEqual(2);
+      expect(fixed.steps.filter((step) => step.event.endsWith('ends')).length).toBe(13);
+      expect(comparisons.some((comparison) => comparison.steps.at(-1)!.real.pages.length >= 3)).toBe(true);
+    }, 300_000);
+  }
+
+  it('scenarios have the power to see a difference: the real glibc and Go differ from a profile that keeps states (the 6.12 selftest) and from one that hands out the lowest slot first (ours) (skips where Debian 13\'s packages cannot be fetched or built)', (context) => {
+    const discovery = discoverParams();
+    if (!discovery.supported) throw new Error('unreachable: the host was checked');
+    for (const probe of [glibcProbe(), goProbe()]) {
+      if (!probe.ok) {
+        context.skip(probe.reason);
+        return;
+      }
+      for (const profile of ['selftest', 'adaptive'] as const) {
+        const events = threadEvents(parseScenario('+3,-t2,+1'));
+        const comparison = compareScenario({
+          profile,
+          implementation: probe.version,
+          command: probe.command,
+          events,
+          scenario: formatScenario(events),
+          stateSize: discovery.params.sizeOfOpaqueState,
+          pageSize: pageSize(),
+          reportedCacheLine: sysconf(190),
+          onlineCpus: onlineCpus(),
+        });
+        expect(comparison.differences, `${probe.version} against ${profile}`).toBeGreaterThan(0);
+        // The 6.12 selftest differs only once a thread has ended: the step that shows it is the last start.
+        if (profile === 'selftest') expect(comparison.steps.findIndex((step) => !step.same)).toBe(5);
+      }
+    }
+  }, 300_000);
 });
+

@@ -1,11 +1,16 @@
 // go-probe: what the Go runtime this program is built with does with vgetrandom states.
 //
 //	go-probe THREADS together|one-at-a-time
+//	go-probe scenario EVENTS      EVENTS: '+' (a thread starts) or '-K' (thread K ends), e.g. +,+,-1,+
 //
 // The main goroutine (locked to the main thread) reads from crypto/rand, then THREADS
-// goroutines, each locked to an OS thread of its own, read once and block until the end.
-// After each step it prints the same lines as glibc-probe: every MAP_DROPPABLE mapping and
-// the offsets of its nonzero 16-byte granules (a state the vDSO has used is never all zero).
+// goroutines, each locked to an OS thread of its own, read once and block until the end; or
+// they start and end as EVENTS says. A goroutine that returns while locked to its thread ends
+// that thread (the runtime's mexit, which gives the thread's state back first); the probe
+// waits until the thread is gone from /proc/self/task before the next step. After each step
+// it prints the same lines as glibc-probe: every MAP_DROPPABLE mapping, the offsets of its
+// nonzero 16-byte granules (a state the vDSO has used is never all zero) and of the granules
+// that changed in the step (which state a new thread's one call used).
 package main
 
 import (
@@ -16,8 +21,15 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 	"unsafe"
 )
+
+// Every droppable page seen so far, with its bytes at the last snapshot.
+var seen = map[uintptr]*[pageSize]byte{}
+
+const pageSize = 4096
 
 func init() { runtime.LockOSThread() }
 
@@ -60,7 +72,7 @@ func snapshot(step int) {
 			continue
 		}
 		droppable := strings.Contains(line, " dp")
-		named := strings.Contains(name, "getrandom")
+		named := strings.Contains(name, "[anon:") && strings.Contains(name, "getrandom")
 		if !droppable && !named {
 			continue
 		}
@@ -80,13 +92,78 @@ func snapshot(step int) {
 			}
 		}
 		out.WriteString("\n")
+		fmt.Fprintf(&out, "step %d changed %x", step, start)
+		for page := start; page < end; page += pageSize {
+			before, ok := seen[page]
+			if !ok {
+				before = new([pageSize]byte) // a new anonymous page was all zero
+				seen[page] = before
+			}
+			now := (*[pageSize]byte)(unsafe.Pointer(page))
+			for at := uintptr(0); at < pageSize; at += 16 {
+				if *(*[16]byte)(before[at : at+16]) != *(*[16]byte)(now[at : at+16]) {
+					fmt.Fprintf(&out, " %d", page-start+at)
+				}
+			}
+			*before = *now
+		}
+		out.WriteString("\n")
 	}
 	fmt.Print(out.String())
 }
 
+// scenario runs EVENTS, one step each; an ending thread is waited for until /proc no longer lists it.
+func scenario(events string) {
+	type thread struct {
+		quit chan struct{}
+		tid  int
+	}
+	var threads []*thread
+	draw()
+	snapshot(0)
+	for step, token := range strings.Split(events, ",") {
+		if token == "+" {
+			t := &thread{quit: make(chan struct{})}
+			started := make(chan int)
+			go func() {
+				runtime.LockOSThread()
+				draw()
+				started <- syscall.Gettid()
+				<-t.quit
+				// Returning while locked ends this thread.
+			}()
+			t.tid = <-started
+			threads = append(threads, t)
+		} else if k, err := strconv.Atoi(strings.TrimPrefix(token, "-")); err == nil && strings.HasPrefix(token, "-") && k >= 1 && k <= len(threads) && threads[k-1].quit != nil {
+			t := threads[k-1]
+			close(t.quit)
+			t.quit = nil
+			task := fmt.Sprintf("/proc/self/task/%d", t.tid)
+			for waited := 0; ; waited++ {
+				if _, err := os.Stat(task); os.IsNotExist(err) {
+					break
+				}
+				if waited == 10000 {
+					fmt.Fprintf(os.Stderr, "go-probe: thread %d (tid %d) did not end within 10 s\n", k, t.tid)
+					os.Exit(1)
+				}
+				time.Sleep(time.Millisecond)
+			}
+		} else {
+			fmt.Fprintf(os.Stderr, "go-probe: '%s' is not an event (+ or -K for a running thread K)\n", token)
+			os.Exit(2)
+		}
+		snapshot(step + 1)
+	}
+}
+
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "scenario" {
+		scenario(os.Args[2])
+		return
+	}
 	if len(os.Args) != 3 || (os.Args[2] != "together" && os.Args[2] != "one-at-a-time") {
-		fmt.Fprintln(os.Stderr, "usage: go-probe THREADS together|one-at-a-time")
+		fmt.Fprintln(os.Stderr, "usage: go-probe THREADS together|one-at-a-time\n       go-probe scenario +,+,-1,+")
 		os.Exit(2)
 	}
 	threads, _ := strconv.Atoi(os.Args[1])
