@@ -3,12 +3,13 @@
 // Runs the real implementations and the matching profiles side by side; exits 1 on any difference.
 import { parseArgs } from 'node:util';
 import { SlabError, parseScenario, randomScenario, threadEvents } from '@vgetrandom/slab';
-import { IMPLEMENTATIONS, type ImplementationName, type Mode, type ScenarioRun, render, renderScenario, runOracle, runScenarios } from './index.js';
+import { IMPLEMENTATIONS, type ImplementationName, type Mode, type ScenarioRun, render, renderScenario, runOracle, runRelease, runScenarios } from './index.js';
 
 const USAGE = [
   'usage: npm run oracle -- [glibc] [go] [--threads 1,5,21,22,50] [--mode together|one-at-a-time] [--json]',
   '       npm run oracle -- [glibc] [go] --scenario +3,-t1,+2 [--json]       threads start (+N) and end (-N oldest, -tK thread K)',
   '       npm run oracle -- [glibc] [go] --random N [--seed S] [--length L] [--json]   N seeded random schedules of L events (default 10 of 120, up to 48 threads at once)',
+  '       npm run oracle -- --release [--json]     glibc 2.41: a thread cancelled inside getrandom(), and the threads after it',
 ].join('\n');
 
 function usage(message: string): never {
@@ -18,13 +19,41 @@ function usage(message: string): never {
 
 let parsed;
 try {
-  parsed = parseArgs({ allowPositionals: true, options: { threads: { type: 'string' }, mode: { type: 'string' }, scenario: { type: 'string' }, random: { type: 'string' }, seed: { type: 'string' }, length: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  parsed = parseArgs({ allowPositionals: true, options: { threads: { type: 'string' }, mode: { type: 'string' }, scenario: { type: 'string' }, release: { type: 'boolean' }, random: { type: 'string' }, seed: { type: 'string' }, length: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
 } catch (error) {
   usage((error as Error).message);
 }
 const { values, positionals } = parsed;
 if (values.help) {
   process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (values.release) {
+  if (positionals.length > 0 || values.scenario !== undefined || values.random !== undefined || values.threads !== undefined || values.mode !== undefined) usage('--release runs on glibc alone and takes no other choice but --json');
+  const runs = [];
+  for (const mode of ['return', 'cancel'] as const) {
+    const { probe, run } = runRelease(mode);
+    if (!probe.ok) {
+      process.stderr.write(`glibc: ${probe.reason}; nothing to run on this host\n`);
+      process.exit(0);
+    }
+    runs.push(run!);
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+  else {
+    for (const run of runs) {
+      process.stdout.write(`spinner ${run.mode === 'cancel' ? 'cancelled inside getrandom()' : 'returned between calls'}; then three threads, one after another:\n`);
+      for (const [index, entry] of run.newcomers.entries()) {
+        process.stdout.write(`  newcomer ${index + 1}: first call changed ${entry.first} granule(s); its next 1000 calls changed ${entry.later}${entry.later === 0 ? ' (none reached the vDSO)' : ''}\n`);
+      }
+    }
+    const cancelled = runs[1]!;
+    process.stdout.write(
+      cancelled.stuckOnSyscall
+        ? 'the state of a thread cancelled mid-call went back to the free list with its reserved bit set: every thread that takes it makes one vDSO call, then only system calls\n'
+        : 'no thread was left on the system call this run (the spinner ended between calls); run again\n',
+    );
+  }
   process.exit(0);
 }
 const names = (positionals.length > 0 ? positionals : IMPLEMENTATIONS.map((entry) => entry.name)) as ImplementationName[];

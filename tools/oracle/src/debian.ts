@@ -87,6 +87,22 @@ export function glibcProbe(): Probe {
   }
 }
 
+/**
+ * release-probe (probes/release-probe.c) built with cc and run on glibc 2.41 like glibc-probe:
+ * a thread cancelled in the middle of getrandom(), then three threads that start after it.
+ */
+export function releaseProbe(): Probe {
+  const glibc = glibcProbe();
+  if (!glibc.ok) return glibc;
+  try {
+    const binary = join(cacheDirectory, 'release-probe');
+    run('cc', ['-O2', '-Wall', '-pthread', '-o', binary, join(probes, 'release-probe.c')]);
+    return { ok: true, command: [...glibc.command.slice(0, -1), binary], version: glibc.version };
+  } catch (error) {
+    return { ok: false, reason: `the release probe could not be built (${reasonOf(error)})` };
+  }
+}
+
 /** go-probe built by Go 1.24 from Debian 13. */
 export function goProbe(): Probe {
   if (process.platform !== 'linux' || process.arch !== 'x64') return { ok: false, reason: 'the Go oracle needs Linux on x86_64' };

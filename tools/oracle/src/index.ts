@@ -3,12 +3,13 @@
 import { discoverParams } from '@vgetrandom/params';
 import { onlineCpus, pageSize, sysconf } from '@vgetrandom/sys';
 import { type Comparison, type Mode, compare } from './compare.js';
-import { type Probe, glibcProbe, goProbe } from './debian.js';
+import { type Probe, glibcProbe, goProbe, releaseProbe } from './debian.js';
+import { execFileSync } from 'node:child_process';
 import { type ScenarioComparison, compareScenario } from './schedule.js';
 import { type ThreadEvent, formatScenario } from '@vgetrandom/slab';
 
 export { type Comparison, type Mode, type Snapshot, compare, drawPage, drawStep, parseProbe, render, simulate } from './compare.js';
-export { type Probe, cacheDirectory, glibcProbe, goProbe } from './debian.js';
+export { type Probe, cacheDirectory, glibcProbe, goProbe, releaseProbe } from './debian.js';
 export { type ProbeStep, type ScenarioComparison, type StepView, compareScenario, parseProbeSteps, profileSteps, realSteps, renderScenario } from './schedule.js';
 
 const _SC_LEVEL1_DCACHE_LINESIZE = 190;
@@ -88,4 +89,33 @@ export function runScenarios(name: ImplementationName, scenarios: readonly Scena
     }),
   );
   return { probe, comparisons };
+}
+
+/** What each thread that started after the spinner ended did: granules its first call and its next 1 000 calls changed. */
+export interface ReleaseRun {
+  readonly mode: 'cancel' | 'return';
+  readonly newcomers: ReadonlyArray<{ readonly first: number; readonly later: number }>;
+  /** Every newcomer's 1 000 calls changed no state: none reached the vDSO. */
+  readonly stuckOnSyscall: boolean;
+}
+
+/** Parses release-probe's `newcomer K first N later M` lines. */
+export function parseRelease(mode: 'cancel' | 'return', output: string): ReleaseRun {
+  const newcomers = [...output.matchAll(/^newcomer \d+ first (\d+) later (\d+)$/gm)].map((match) => ({ first: Number(match[1]), later: Number(match[2]) }));
+  if (newcomers.length === 0) throw new Error(`release-probe printed no newcomer line: ${output.slice(0, 200)}`);
+  return { mode, newcomers, stuckOnSyscall: newcomers.every((entry) => entry.later === 0) };
+}
+
+/**
+ * glibc 2.41's __getrandom_vdso_release() puts curp->getrandom_buf on the free list as it is;
+ * a thread that ends inside getrandom() still has the pointer's reserved bit set. Runs the
+ * probe with the spinner cancelled mid-call (`cancel`) or returning between calls (`return`).
+ */
+export function runRelease(mode: 'cancel' | 'return'): { probe: Probe; run?: ReleaseRun } {
+  const problem = hostProblem();
+  if (problem) return { probe: { ok: false, reason: problem } };
+  const probe = releaseProbe();
+  if (!probe.ok) return { probe };
+  const output = execFileSync(probe.command[0]!, [...probe.command.slice(1), mode], { encoding: 'utf8' });
+  return { probe, run: parseRelease(mode, output) };
 }

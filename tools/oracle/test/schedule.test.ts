@@ -87,3 +87,12 @@ describe('npm run oracle: choosing scenarios', () => {
     expect(result.stderr).toMatch(/usage: npm run oracle/);
   });
 });
+
+describe('reading the release probe', () => {
+  it('finds the threads stuck on the system call only when all of them are', async () => {
+    const { parseRelease } = await import('../src/index.js');
+    expect(parseRelease('cancel', 'newcomer 1 first 8 later 0\nnewcomer 2 first 3 later 0\n')).toEqual({ mode: 'cancel', newcomers: [{ first: 8, later: 0 }, { first: 3, later: 0 }], stuckOnSyscall: true });
+    expect(parseRelease('return', 'newcomer 1 first 2 later 7\nnewcomer 2 first 3 later 0\n').stuckOnSyscall).toBe(false);
+    expect(() => parseRelease('cancel', 'Segmentation fault')).toThrow(/printed no newcomer line/);
+  });
+});
