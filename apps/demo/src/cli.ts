@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { GetrandomError, type RandomApi, createApi, createEngine } from '@vgetrandom/getrandom';
 import * as commands from './commands.js';
+import { explore } from './explore.js';
 import { UsageError, style } from './terminal.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -67,6 +68,16 @@ program
   .option('-n, --count <n>', 'how many', '1')
   .option('--json', 'machine-readable output')
   .action((min, max, options) => commands.int(random(), min, max, options));
+program
+  .command('explore')
+  .description('an explorer page: every profile side by side through a scenario, step by step, in one self-contained HTML file')
+  .option('--scenario <steps>', "+N threads start, -N the oldest end, -tK thread K ends, after the main thread's call (default: +22,-t3,-t21,+3)")
+  .option('--profiles <list>', 'comma-separated: glibc-2.41, go-1.24, selftest-6.11, selftest, adaptive (default: all)')
+  .option('-o, --output <file>', 'where to write the page (default: vgetrandom-explorer.html)')
+  .option('--serve', 'serve the page on 127.0.0.1 instead of writing it')
+  .option('--port <n>', 'with --serve: the port (default: any free one)')
+  .action((options) => explore(options));
+
 program
   .command('bench')
   .description('a quick comparison of the vDSO, the syscall and node:crypto')

@@ -3,7 +3,7 @@
 // or stays taken, an empty chunk is unmapped), then the pages in the order they were mapped
 // and in address order. The scenario is a list of steps: `+N` starts N threads (each takes a
 // state), `-N` ends the N oldest threads still running, `-tK` ends thread K.
-import { type MapResult, type PageSource, type Region, type ScenarioStep, SlabError, type SlabAllocator, type StateHandle, parseScenario as parseSteps, threadEvents } from '@vgetrandom/slab';
+import { type MapResult, type PageSource, type Region, type ScenarioStep, SlabError, type SlabAllocator, type StateHandle, type ThreadEvent, parseScenario as parseSteps, threadEvents } from '@vgetrandom/slab';
 import { UsageError, style } from './terminal.js';
 
 export { type ScenarioStep, startsIn } from '@vgetrandom/slab';
@@ -11,6 +11,11 @@ export { type ScenarioStep, startsIn } from '@vgetrandom/slab';
 /** Parses `+3,-1,+2,-t2` (the grammar is the slab package's, shared with the oracle); a bad step is a user error. */
 export function parseScenario(text: string): ScenarioStep[] {
   return asUsage(() => parseSteps(text));
+}
+
+/** Parses and expands a scenario to one thread event at a time; a bad step or an end of a thread not running is a user error. */
+export function scenarioEvents(text: string): ThreadEvent[] {
+  return asUsage(() => threadEvents(parseSteps(text)));
 }
 
 function asUsage<T>(run: () => T): T {

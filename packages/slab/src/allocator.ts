@@ -155,6 +155,22 @@ export class SlabAllocator implements Disposable {
     }
   }
 
+  /**
+   * The free states' addresses in the order allocate() would hand them out, at most `limit`
+   * of them, changing nothing (the head of the free list first). Without a refill in between,
+   * the next `allocate()` returns the first. O(returned).
+   * @throws SlabError ERR_SLAB_INVALID_OPTION for a limit that is not a non-negative integer;
+   *   ERR_SLAB_DISPOSED after dispose().
+   */
+  freeOrder(limit: number = Number.MAX_SAFE_INTEGER): bigint[] {
+    this.assertLive('freeOrder');
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new SlabError('ERR_SLAB_INVALID_OPTION', `freeOrder(limit): limit must be a non-negative integer (got ${String(limit)})`);
+    const store = this.store;
+    const order: bigint[] = [];
+    for (let slot = store.header[H.freeHead]!; slot >= 0 && order.length < limit; slot = store.slotNext[slot]!) order.push(BigInt(this.slotAddress(slot)));
+    return order;
+  }
+
   /** Counts, bytes and waste. @throws SlabError ERR_SLAB_DISPOSED after dispose(). */
   stats(): SlabStats {
     this.assertLive('stats');

@@ -93,21 +93,7 @@ if (values.scenario !== undefined || values.random !== undefined) {
 let differences = 0;
 const report: unknown[] = [];
 for (const name of names) {
-  if (scenarios !== undefined) {
-    const { probe, comparisons } = runScenarios(name, scenarios);
-    if (!probe.ok) {
-      if (values.json) report.push({ implementation: name, unavailable: probe.reason });
-      else process.stderr.write(`${name}: ${probe.reason}; nothing to compare on this host\n`);
-      continue;
-    }
-    for (const comparison of comparisons) {
-      differences += comparison.differences;
-      if (values.json) report.push(comparison);
-      else for (const line of renderScenario(comparison)) process.stdout.write(`${line}\n`);
-    }
-    continue;
-  }
-  const { probe, comparisons } = runOracle(name, threads, modes);
+  const { probe, comparisons } = scenarios === undefined ? runOracle(name, threads, modes) : runScenarios(name, scenarios);
   if (!probe.ok) {
     if (values.json) report.push({ implementation: name, unavailable: probe.reason });
     else process.stderr.write(`${name}: ${probe.reason}; nothing to compare on this host\n`);
@@ -116,7 +102,7 @@ for (const name of names) {
   for (const comparison of comparisons) {
     differences += comparison.differences;
     if (values.json) report.push(comparison);
-    else for (const line of render(comparison)) process.stdout.write(`${line}\n`);
+    else for (const line of 'threads' in comparison ? render(comparison) : renderScenario(comparison)) process.stdout.write(`${line}\n`);
   }
 }
 if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

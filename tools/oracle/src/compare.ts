@@ -95,6 +95,27 @@ export interface Comparison {
   readonly differences: number;
 }
 
+/** The facts of the host the probes run on, as the comparisons take them. */
+export interface ProbeHost {
+  readonly profile: ProfileName;
+  readonly stateSize: number;
+  readonly pageSize: number;
+  readonly reportedCacheLine: number;
+  readonly onlineCpus: number;
+}
+
+/** A profile's settings and geometry on the probes' host (x86_64: Go's amd64 line). */
+export function profileOnHost(host: ProbeHost): { settings: ProfileSettings; geometry: Geometry } {
+  const settings = profileSettings(host.profile, {
+    reportedCacheLine: host.reportedCacheLine,
+    onlineCpus: host.onlineCpus,
+    affinityCpus: availableParallelism(),
+    goarch: 'amd64',
+    stateSize: host.stateSize,
+  });
+  return { settings, geometry: computeGeometry(host.stateSize, host.pageSize, settings.alignment) };
+}
+
 /** Runs `command` (a probe) for `threads` threads and compares it with `profile`. */
 export function compare(options: {
   profile: ProfileName;
@@ -107,14 +128,7 @@ export function compare(options: {
   reportedCacheLine: number;
   onlineCpus: number;
 }): Comparison {
-  const settings = profileSettings(options.profile, {
-    reportedCacheLine: options.reportedCacheLine,
-    onlineCpus: options.onlineCpus,
-    affinityCpus: availableParallelism(),
-    goarch: 'amd64',
-    stateSize: options.stateSize,
-  });
-  const geometry = computeGeometry(options.stateSize, options.pageSize, settings.alignment);
+  const { settings, geometry } = profileOnHost(options);
   const output = execFileSync(options.command[0]!, [...options.command.slice(1), String(options.threads), options.mode], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const real = parseProbe(output, options.pageSize).map((step) => drawStep(step, geometry));
   const expected = simulate(settings, geometry, options.threads, options.mode).map((step) => drawStep(step, geometry));

@@ -29,31 +29,37 @@ export function hostProblem(): string | undefined {
   return discovery.supported ? undefined : `the oracle needs vDSO getrandom (${discovery.reason})`;
 }
 
-/** Every comparison of one implementation, or why it cannot run here. */
-export function runOracle(name: ImplementationName, threads: readonly number[], modes: readonly Mode[]): { probe: Probe; comparisons: Comparison[] } {
+/** The probe of one implementation and this host's facts, or why it cannot run here. */
+function prepare(name: ImplementationName): { probe: Probe; host?: { profile: (typeof IMPLEMENTATIONS)[number]['profile']; command: readonly string[]; version: string; stateSize: number; pageSize: number; reportedCacheLine: number; onlineCpus: number } } {
   const implementation = IMPLEMENTATIONS.find((entry) => entry.name === name)!;
   const problem = hostProblem();
-  if (problem) return { probe: { ok: false, reason: problem }, comparisons: [] };
+  if (problem) return { probe: { ok: false, reason: problem } };
   const probe = implementation.probe();
-  if (!probe.ok) return { probe, comparisons: [] };
+  if (!probe.ok) return { probe };
   const discovery = discoverParams();
-  if (!discovery.supported) return { probe: { ok: false, reason: 'no vDSO getrandom' }, comparisons: [] };
+  if (!discovery.supported) return { probe: { ok: false, reason: 'no vDSO getrandom' } };
+  return {
+    probe,
+    host: {
+      profile: implementation.profile,
+      command: probe.command,
+      version: probe.version,
+      stateSize: discovery.params.sizeOfOpaqueState,
+      pageSize: pageSize(),
+      reportedCacheLine: sysconf(_SC_LEVEL1_DCACHE_LINESIZE),
+      onlineCpus: onlineCpus(),
+    },
+  };
+}
+
+/** Every comparison of one implementation, or why it cannot run here. */
+export function runOracle(name: ImplementationName, threads: readonly number[], modes: readonly Mode[]): { probe: Probe; comparisons: Comparison[] } {
+  const { probe, host } = prepare(name);
+  if (host === undefined) return { probe, comparisons: [] };
   const comparisons: Comparison[] = [];
   for (const mode of modes) {
     for (const count of threads) {
-      comparisons.push(
-        compare({
-          profile: implementation.profile,
-          implementation: probe.version,
-          command: probe.command,
-          threads: count,
-          mode,
-          stateSize: discovery.params.sizeOfOpaqueState,
-          pageSize: pageSize(),
-          reportedCacheLine: sysconf(_SC_LEVEL1_DCACHE_LINESIZE),
-          onlineCpus: onlineCpus(),
-        }),
-      );
+      comparisons.push(compare({ ...host, implementation: host.version, threads: count, mode }));
     }
   }
   return { probe, comparisons };
@@ -67,26 +73,10 @@ export interface ScenarioRun {
 
 /** Every scenario on one implementation and its profile, or why it cannot run here. */
 export function runScenarios(name: ImplementationName, scenarios: readonly ScenarioRun[]): { probe: Probe; comparisons: ScenarioComparison[] } {
-  const implementation = IMPLEMENTATIONS.find((entry) => entry.name === name)!;
-  const problem = hostProblem();
-  if (problem) return { probe: { ok: false, reason: problem }, comparisons: [] };
-  const probe = implementation.probe();
-  if (!probe.ok) return { probe, comparisons: [] };
-  const discovery = discoverParams();
-  if (!discovery.supported) return { probe: { ok: false, reason: 'no vDSO getrandom' }, comparisons: [] };
+  const { probe, host } = prepare(name);
+  if (host === undefined) return { probe, comparisons: [] };
   const comparisons = scenarios.map((run) =>
-    compareScenario({
-      profile: implementation.profile,
-      implementation: probe.version,
-      command: probe.command,
-      events: run.events,
-      scenario: formatScenario(run.events),
-      ...(run.seed === undefined ? {} : { seed: run.seed }),
-      stateSize: discovery.params.sizeOfOpaqueState,
-      pageSize: pageSize(),
-      reportedCacheLine: sysconf(_SC_LEVEL1_DCACHE_LINESIZE),
-      onlineCpus: onlineCpus(),
-    }),
+    compareScenario({ ...host, implementation: host.version, events: run.events, scenario: formatScenario(run.events), ...(run.seed === undefined ? {} : { seed: run.seed }) }),
   );
   return { probe, comparisons };
 }

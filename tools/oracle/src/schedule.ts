@@ -9,8 +9,8 @@
 //   - the slot each page's changed granules fall in ('*'), and every slot ever used ('#');
 //   - granules outside every slot (stray), which a right profile never has.
 import { execFileSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
-import { type Geometry, type ProfileName, SimulatedPageSource, SlabAllocator, type StateHandle, type ThreadEvent, allocatorOptions, computeGeometry, profileSettings } from '@vgetrandom/slab';
+import { type Geometry, type ProfileName, type ProfileSettings, SimulatedPageSource, SlabAllocator, type StateHandle, type ThreadEvent, allocatorOptions } from '@vgetrandom/slab';
+import { profileOnHost } from './compare.js';
 
 /** One step as a probe printed it: every droppable page, its nonzero and its changed granule offsets. */
 export interface ProbeStep {
@@ -84,7 +84,7 @@ export function realSteps(output: string, geometry: Geometry): StepView[] {
 }
 
 /** The profile's steps through the same events: the main thread takes a state, then each event. */
-export function profileSteps(settings: ReturnType<typeof profileSettings>, geometry: Geometry, events: readonly ThreadEvent[]): StepView[] {
+export function profileSteps(settings: ProfileSettings, geometry: Geometry, events: readonly ThreadEvent[]): StepView[] {
   const source = new SimulatedPageSource({ pageSize: geometry.pageSize });
   const slab = new SlabAllocator({ stateSize: geometry.stateSize, source, ...allocatorOptions(settings) });
   const held = new Map<number, StateHandle>();
@@ -149,14 +149,7 @@ export function compareScenario(options: {
   reportedCacheLine: number;
   onlineCpus: number;
 }): ScenarioComparison {
-  const settings = profileSettings(options.profile, {
-    reportedCacheLine: options.reportedCacheLine,
-    onlineCpus: options.onlineCpus,
-    affinityCpus: availableParallelism(),
-    goarch: 'amd64',
-    stateSize: options.stateSize,
-  });
-  const geometry = computeGeometry(options.stateSize, options.pageSize, settings.alignment);
+  const { settings, geometry } = profileOnHost(options);
   const argument = options.events.map((event) => (event.kind === 'start' ? '+' : `-${event.thread}`)).join(',');
   const output = execFileSync(options.command[0]!, [...options.command.slice(1), 'scenario', argument], { encoding: 'utf8', maxBuffer: 256 << 20 });
   const real = realSteps(output, geometry);

@@ -5,7 +5,7 @@ import { discoverParams } from '@vgetrandom/params';
 import { onlineCpus, pageSize, sysconf } from '@vgetrandom/sys';
 import { describe, expect, it } from 'vitest';
 import { formatScenario, parseScenario, randomScenario, threadEvents } from '@vgetrandom/slab';
-import { compare, compareScenario, glibcProbe, goProbe, hostProblem, render, renderScenario, runOracle, runRelease, runScenarios } from '../src/index.js';
+import { compare, compareScenario, glibcProbe, goProbe, hostProblem, render, renderScenario, runOracle, runRelease, runScenarios, type ReleaseRun } from '../src/index.js';
 
 const problem = hostProblem();
 const THREADS = [1, 5, 21, 22, 50];
@@ -114,7 +114,7 @@ describe.skipIf(problem !== undefined)(`the oracle (needs Linux with vDSO getran
     for (const entry of control.run!.newcomers) expect(entry.later).toBeGreaterThan(0);
     // Cancelled asynchronously, the spinner is almost always inside the call; a run in which it
     // was not shows nothing, so up to 5 runs are made and one that shows it is enough.
-    const runs = [];
+    const runs: ReleaseRun[] = [];
     for (let attempt = 0; attempt < 5 && !runs.some((run) => run.stuckOnSyscall); attempt += 1) runs.push(runRelease('cancel').run!);
     const poisoned = runs.find((run) => run.stuckOnSyscall);
     expect(poisoned, JSON.stringify(runs)).toBeDefined();
