@@ -10,6 +10,8 @@ export type SysErrorCode =
   | 'ERR_THREAD_TERMINATING'
   | 'ERR_UNGUARDED_THREAD'
   | 'ERR_NATIVE_BUSY'
+  | 'ERR_LIBRARY_UNAVAILABLE'
+  | 'ERR_SYMBOL_MISSING'
   | string;
 
 /** A failed libc call (`code` = errno name) or a host that cannot make native calls. */

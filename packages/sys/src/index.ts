@@ -43,7 +43,7 @@ export {
   readMemory,
 } from './memory.js';
 export { type LibcChoice, detectLibc, libcFromInterpreter, libcFromMaps, programInterpreter } from './libc.js';
-export { type NativeAvailability, type NativeFunction, lastErrno, libcInUse, nativeAvailability, sizeMax } from './native.js';
+export { type NativeAvailability, type NativeFunction, type SharedLibrary, lastErrno, libcInUse, nativeAvailability, openSharedLibrary, sizeMax } from './native.js';
 export { GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM, getrandomSyscall } from './random.js';
 export { syscallNumbers } from './syscalls.js';
 export { guardCoverage, guardRecordsInUse, withTerminationGuard } from './termination-guard.js';

@@ -204,3 +204,52 @@ export function lastErrno(): number {
 export function sizeMax(): bigint {
   return (1n << BigInt(8 * load().koffi.sizeof('size_t'))) - 1n;
 }
+
+/** A shared object opened with koffi: its functions, declared by C prototype. */
+export interface SharedLibrary {
+  /** The path it was opened from. */
+  readonly path: string;
+  /** The function `prototype` names (e.g. `'void *vgr_alloc(void)'`), or undefined when the library lacks the symbol. */
+  optional(prototype: string): NativeFunction | undefined;
+  /** Like optional(), but a missing symbol is ERR_SYMBOL_MISSING naming it. */
+  required(prototype: string): NativeFunction;
+}
+
+/**
+ * Opens a shared object (dlopen through koffi) so that a caller outside this package can call
+ * its C functions without importing koffi: the fuzz tool's `--allocator-lib`.
+ * @throws SysError ERR_LIBRARY_UNAVAILABLE when it cannot be opened (the loader's reason, e.g. a missing file or a wrong ELF class).
+ */
+export function openSharedLibrary(path: string): SharedLibrary {
+  if (typeof path !== 'string' || path.length === 0) throw new SysError('ERR_LIBRARY_UNAVAILABLE', 'dlopen', `a shared library is named by a path (got ${typeof path === 'string' ? 'an empty string' : typeof path})`);
+  const { koffi } = load();
+  let library: ReturnType<Koffi['load']>;
+  try {
+    library = withTerminationGuard(() => koffi.load(path));
+  } catch (cause) {
+    if (cause instanceof SysError) throw cause;
+    throw new SysError('ERR_LIBRARY_UNAVAILABLE', 'dlopen', `could not open ${path}: ${(cause as Error).message}`, { cause });
+  }
+  const functions = new Map<string, NativeFunction | null>();
+  const optional = (prototype: string): NativeFunction | undefined => {
+    if (functions.has(prototype)) return functions.get(prototype) ?? undefined;
+    try {
+      const fn = withTerminationGuard(() => library.func(prototype) as NativeFunction);
+      functions.set(prototype, fn);
+      return fn;
+    } catch (error) {
+      if (error instanceof SysError) throw error;
+      functions.set(prototype, null);
+      return undefined;
+    }
+  };
+  return {
+    path,
+    optional,
+    required(prototype) {
+      const fn = optional(prototype);
+      if (fn === undefined) throw new SysError('ERR_SYMBOL_MISSING', 'dlsym', `${path} does not export the function of '${prototype}'`);
+      return fn;
+    },
+  };
+}

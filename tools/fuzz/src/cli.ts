@@ -1,7 +1,10 @@
 // npm run fuzz -- <target> [--seed S] [--runs N | --time 60s] [--replay FILE] [--json]
 import { parseArgs } from 'node:util';
 import { PROFILE_NAMES, type ProfileName } from '@vgetrandom/slab';
-import { type TargetName, readFinding } from './finding.js';
+import { relative as relativePath, resolve as resolvePath } from 'node:path';
+import { type Finding, type TargetName, readFinding, writeFinding } from './finding.js';
+import { FuzzAllocatorError, describeReport, fuzzWith, prepareAllocatorTarget } from './fuzz-allocator.js';
+import { REJECTIONS, type Rejection } from './targets/allocator.js';
 import { facadeMutants, isFacadeMutantName, isMutantName, mutants } from './mutants.js';
 import type { Progress, RunSummary } from './runner.js';
 import { TargetUnavailable, replay, runNamedTarget } from './targets.js';
@@ -9,7 +12,10 @@ import { isSourceMutantName, sourceMutants } from './source-mutants.js';
 
 const TARGETS: readonly TargetName[] = ['slab', 'slab-native', 'elf', 'facade', 'hostile-views', 'pool', 'interleave'];
 const USAGE = `usage: npm run fuzz -- <${TARGETS.join('|')}> [--seed S] [--runs N | --time 60s] [--json] [--mutant NAME] [--workers N] [--profile NAME] [--hang-ms N] [--in-process]
-       npm run fuzz -- --replay FILE [--against-mutant]`;
+       npm run fuzz -- slab --allocator FILE.mjs [--native] [--state-size N] [--page-size N] [--rejects double-free,foreign,misaligned] [--max-states N] [--seed S] [--runs N | --time 60s] [--json]
+       npm run fuzz -- slab --allocator-lib FILE.so [--rejects ...] [--max-states N] [--seed S] [--runs N | --time 60s] [--json]
+       npm run fuzz -- --replay FILE [--against-mutant]
+Paths are read from the directory you ran npm from.`;
 
 function usage(message: string): never {
   process.stderr.write(`error: ${message}\n${USAGE}\n`);
@@ -42,6 +48,13 @@ try {
       'hang-ms': { type: 'string' },
       'in-process': { type: 'boolean' },
       'against-mutant': { type: 'boolean' },
+      allocator: { type: 'string' },
+      'allocator-lib': { type: 'string' },
+      native: { type: 'boolean' },
+      'state-size': { type: 'string' },
+      'page-size': { type: 'string' },
+      rejects: { type: 'string' },
+      'max-states': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -59,8 +72,21 @@ if (values.help) {
   process.exit(0);
 }
 
+// npm runs the script in tools/fuzz; a path the user typed is relative to where they ran npm.
+const here = process.env['INIT_CWD'] ?? process.cwd();
+const userPath = (path: string) => resolvePath(here, path);
+const shown = (path: string) => {
+  const relative = relativePath(here, path);
+  return relative.startsWith('..') ? path : relative;
+};
+
 if (values.replay) {
-  const finding = readFinding(values.replay);
+  let finding: Finding;
+  try {
+    finding = readFinding(userPath(values.replay));
+  } catch (error) {
+    usage(`--replay ${values.replay}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? `no such file (looked in ${here})` : (error as Error).message}`);
+  }
   const result = await replay(finding, { againstMutant: values['against-mutant'] });
   if (result.reproduced) {
     process.stdout.write(`reproduced (${finding.target}): ${result.message}\n`);
@@ -69,6 +95,67 @@ if (values.replay) {
   process.stdout.write(`does not reproduce (${finding.target}): the case runs clean${finding.mutant && !values['against-mutant'] ? ` (found with mutant '${finding.mutant}'; add --against-mutant to replay against it)` : ''}\n`);
   process.exit(0);
 }
+
+const seedOption = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
+const allocatorOptions = ['allocator', 'allocator-lib', 'native', 'state-size', 'page-size', 'rejects', 'max-states'] as const;
+if (values.allocator !== undefined || values['allocator-lib'] !== undefined) {
+  if (positionals[0] !== 'slab' || positionals.length > 1) usage('--allocator and --allocator-lib go with the slab target: npm run fuzz -- slab --allocator FILE');
+  if (values.allocator !== undefined && values['allocator-lib'] !== undefined) usage('give --allocator (a JavaScript module) or --allocator-lib (a C library), not both');
+  if (values['allocator-lib'] !== undefined && (values.native || values['state-size'] || values['page-size'])) usage("--allocator-lib uses the kernel's state size, page size and memory where it can; --native, --state-size and --page-size go with --allocator");
+  for (const option of ['mutant', 'profile', 'workers', 'hang-ms'] as const) if (values[option] !== undefined) usage(`--${option} does not go with --allocator or --allocator-lib`);
+  if (values.runs && values.time) usage('give --runs or --time, not both');
+  const integer = (text: string | undefined, option: string) => {
+    if (text === undefined) return undefined;
+    const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < 1) usage(`--${option} takes a positive integer (got '${text}')`);
+    return value;
+  };
+  if (!Number.isSafeInteger(seedOption)) usage(`--seed must be an integer (got '${values.seed}')`);
+  const rejects = values.rejects === undefined ? undefined : values.rejects === '' ? [] : values.rejects.split(',');
+  if (rejects?.some((entry) => !REJECTIONS.includes(entry as Rejection))) usage(`--rejects lists frees from ${REJECTIONS.join(', ')} (got '${values.rejects}')`);
+  let prepared;
+  try {
+    prepared = await prepareAllocatorTarget({
+      ...(values.allocator !== undefined ? { module: userPath(values.allocator) } : { library: userPath(values['allocator-lib']!) }),
+      ...(values.native ? { native: true } : {}),
+      ...(values['state-size'] === undefined ? {} : { stateSize: integer(values['state-size'], 'state-size')! }),
+      ...(values['page-size'] === undefined ? {} : { pageSize: integer(values['page-size'], 'page-size')! }),
+      ...(rejects === undefined ? {} : { rejects: rejects as Rejection[] }),
+      ...(values['max-states'] === undefined ? {} : { maxStates: integer(values['max-states'], 'max-states')! }),
+    });
+  } catch (error) {
+    if (error instanceof FuzzAllocatorError || (error as { code?: string }).code === 'ERR_LIBRARY_UNAVAILABLE' || (error as { code?: string }).code === 'ERR_SYMBOL_MISSING') usage((error as Error).message);
+    throw error;
+  }
+  const runCount = integer(values.runs, 'runs');
+  const budget = values.time === undefined ? (runCount === undefined ? 10_000 : undefined) : parseTime(values.time);
+  const report = fuzzWith(prepared.check, prepared.contract, { seed: seedOption, ...(runCount === undefined ? {} : { runs: runCount }), ...(budget === undefined ? {} : { timeMs: budget }) });
+  let path: string | undefined;
+  if (report.failure) {
+    const finding: Finding = {
+      target: 'allocator',
+      seed: report.seed,
+      invariant: report.failure.message,
+      ...(report.failure.allocationSite ? { allocationSite: report.failure.allocationSite } : {}),
+      ...(report.failure.freeSite ? { freeSite: report.failure.freeSite } : {}),
+      input: { allocator: prepared.allocator, native: prepared.native, contract: prepared.contract, operations: report.failure.operations },
+      foundAt: new Date().toISOString(),
+    };
+    path = writeFinding(finding);
+  }
+  const name = values.allocator ?? values['allocator-lib']!;
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ allocator: name, native: prepared.native, ...report, findingPath: path ?? null }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${name}${prepared.native ? ' (real MAP_DROPPABLE memory, the kernel as oracle)' : ''}: ${formatCount(report.runs)} runs, ${formatCount(report.operations)} operations (${formatCount(report.operationsPerSecond)} ops/s) in ${(report.elapsedMs / 1000).toFixed(1)}s, seed ${report.seed}: ${report.ok ? 'no findings' : 'FOUND A BUG'}\n`);
+    if (!report.ok) {
+      process.stdout.write(`  broken: ${describeReport(report).split('\n')[0]}\n  shrunk to ${report.failure!.operations.length} operation(s): ${JSON.stringify(report.failure!.operations)}\n`);
+      process.stdout.write(`  case file: ${shown(path!)}\n  replay:    npm run fuzz -- --replay ${shown(path!)}\n`);
+    }
+  }
+  process.exit(report.ok ? 0 : 1);
+}
+for (const option of allocatorOptions) if (values[option] !== undefined) usage(`--${option} goes with --allocator or --allocator-lib`);
 
 const target = positionals[0] as TargetName | undefined;
 if (!target || !TARGETS.includes(target)) usage(target ? `unknown target '${target}'` : 'name a target');
@@ -88,7 +175,7 @@ if (values.mutant && !slabMutant && !facadeMutant && !sourceMutant) {
 if (values.profile !== undefined && (!(PROFILE_NAMES as readonly string[]).includes(values.profile) || (target !== 'slab' && target !== 'slab-native'))) {
   usage(`--profile works with the slab targets and one of: ${PROFILE_NAMES.join(', ')}`);
 }
-const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
+const seed = seedOption;
 if (!Number.isSafeInteger(seed)) usage(`--seed must be an integer (got '${values.seed}')`);
 const runs = values.runs === undefined ? undefined : Number(values.runs);
 if (runs !== undefined && !(Number.isSafeInteger(runs) && runs > 0)) usage(`--runs must be a positive integer (got '${values.runs}')`);
@@ -137,7 +224,7 @@ if (values.json) {
   if (summary.finding) {
     process.stdout.write(`  broken: ${summary.finding.invariant}\n`);
     if (summary.finding.allocationSite) process.stdout.write(`  allocated at ${summary.finding.allocationSite}${summary.finding.freeSite ? `, freed at ${summary.finding.freeSite}` : ''}\n`);
-    if (summary.finding.path) process.stdout.write(`  case file: ${summary.finding.path}\n  replay:    npm run fuzz -- --replay ${summary.finding.path}${summary.finding.mutant ? ' --against-mutant' : ''}\n`);
+    if (summary.finding.path) process.stdout.write(`  case file: ${shown(summary.finding.path)}\n  replay:    npm run fuzz -- --replay ${shown(summary.finding.path)}${summary.finding.mutant ? ' --against-mutant' : ''}\n`);
   }
 }
 process.exit(summary.findings === 0 ? 0 : 1);

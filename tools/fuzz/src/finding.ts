@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type TargetName = 'slab' | 'slab-native' | 'elf' | 'facade' | 'hostile-views' | 'pool' | 'interleave';
+export type TargetName = 'slab' | 'slab-native' | 'elf' | 'facade' | 'hostile-views' | 'pool' | 'interleave' | 'allocator';
 
 export interface Finding {
   readonly target: TargetName;
@@ -23,10 +23,13 @@ export interface Finding {
   readonly budgetMs?: number;
 }
 
+/** The committed findings: regression cases that `npm test` replays. */
 export const findingsDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', 'findings');
+/** Where a run writes what it finds (git-ignored); move a file into findingsDirectory to keep it as a regression case. */
+export const localFindingsDirectory = join(findingsDirectory, 'local');
 
 /** Writes a finding and returns its path. */
-export function writeFinding(finding: Finding, directory = findingsDirectory): string {
+export function writeFinding(finding: Finding, directory = localFindingsDirectory): string {
   mkdirSync(directory, { recursive: true });
   const name = `${finding.target}-${finding.seed}-${Date.now().toString(36)}.json`;
   const path = join(directory, name);

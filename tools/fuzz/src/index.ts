@@ -13,3 +13,5 @@ export { runFacadeWorkers, runNamedTarget, replay } from './targets.js';
 export { type SourceMutant, type SourceMutantName, isSourceMutantName, loadSourceMutant, sourceMutants } from './source-mutants.js';
 export { DEFAULT_HANG_MS, smallerCases } from './watchdog.js';
 export { type CorpusEntry, corpusImages, corpusManifest } from './corpus.js';
+export { type AllocatorContext, type AllocatorContract, type AllocatorCounts, type AllocatorFactory, type AllocatorOperation, type PluggableAllocator, REJECTIONS, type Rejection, allocatorOperations, runAllocatorCase } from './targets/allocator.js';
+export { type CAllocator, FuzzAllocatorError, type FuzzAllocatorOptions, type FuzzAllocatorReport, assertAllocator, cAllocator, describeReport, fuzzAllocator, fuzzCAllocator } from './fuzz-allocator.js';

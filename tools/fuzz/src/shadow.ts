@@ -2,6 +2,7 @@
 // AssemblyScript's rtrace keeps): it catches duplicate allocations, orphaned frees,
 // overlaps, straddles and states in unmapped memory even when the allocator's
 // checkInvariants() is fooled by the same bug.
+import type { MapResult, PageSource, Region } from '@vgetrandom/slab';
 
 export class ShadowViolation extends Error {
   override readonly name = 'ShadowViolation';
@@ -60,7 +61,8 @@ export class ShadowRecord {
         }
       }
     }
-    this.records.set(address, { held: true, allocatedAt: operation, freedAt: undefined });
+    // The last free of this address stays on record: a later duplicate names it as the free site.
+    this.records.set(address, { held: true, allocatedAt: operation, freedAt: known?.freedAt });
     const list = this.buckets.get(bucket);
     if (list) list.push(address);
     else this.buckets.set(bucket, [address]);
@@ -87,4 +89,31 @@ export class ShadowRecord {
   isHeld(address: number): boolean {
     return this.records.get(address)?.held === true;
   }
+}
+
+/** A page source that fails on demand and tells the shadow record about every mapping. */
+export function watchedSource(source: PageSource, shadow: ShadowRecord, regions: Region[]): PageSource & { failing: boolean } {
+  const watched = {
+    pageSize: source.pageSize,
+    cacheLineSize: source.cacheLineSize,
+    cpus: source.cpus,
+    failing: false,
+    map(byteLength: number): MapResult {
+      if (watched.failing) return { ok: false, reason: 'fuzz: injected failure' };
+      const result = source.map(byteLength);
+      if (result.ok) {
+        shadow.mapped(Number(result.region.address), result.region.byteLength);
+        regions.push(result.region);
+      }
+      return result;
+    },
+    unmap(region: Region): void {
+      const index = regions.findIndex((entry) => entry.address === region.address && entry.byteLength === region.byteLength);
+      if (index < 0) throw new ShadowViolation(`unmap of 0x${region.address.toString(16)} (${region.byteLength} B), which the page source never handed out as one region`);
+      source.unmap(region);
+      shadow.unmapped(Number(region.address), region.byteLength);
+      regions.splice(index, 1);
+    },
+  };
+  return watched;
 }

@@ -15,6 +15,7 @@ import { type HostileCase, checkHostile, hostileArbitrary } from './targets/host
 import { type PoolPlan, runPool } from './targets/pool.js';
 import { type InterleaveCase, checkInterleave, interleaveArbitrary } from './targets/interleave.js';
 import { type SlabCase, caseArbitrary, runSlabCase } from './targets/slab.js';
+import { type AllocatorFindingInput, replayAllocatorFinding } from './fuzz-allocator.js';
 import { type SourceMutantName, isSourceMutantName, loadSourceMutant } from './source-mutants.js';
 import type * as SlabModule from '@vgetrandom/slab';
 import type * as VdsoModule from '@vgetrandom/vdso';
@@ -227,6 +228,8 @@ export async function replayInProcess(finding: Finding, options: { againstMutant
         return checkInterleave(await slabImplementation(options.againstMutant ? finding.mutant : undefined))(finding.input as InterleaveCase);
       case 'hostile-views':
         return checkHostile(options.againstMutant && finding.mutant ? facadeMutants[finding.mutant as FacadeMutantName] : undefined)(finding.input as HostileCase);
+      case 'allocator':
+        return replayAllocatorFinding(finding.input as AllocatorFindingInput);
       case 'pool': {
         const input = finding.input as { workers: number; seed: number; concurrency?: number; plan?: PoolPlan };
         // Older findings lack the plan (drawn from the seed) and ran 8 workers at a time.

@@ -5,7 +5,6 @@ import fc from 'fast-check';
 import {
   type GrowthPolicy,
   type HandOutOrder,
-  type MapResult,
   PROFILE_NAMES,
   type PageSource,
   type ProfileName,
@@ -20,7 +19,7 @@ import {
   profileSettings,
 } from '@vgetrandom/slab';
 import { type MutantName, createAllocator } from '../mutants.js';
-import { ShadowRecord, ShadowViolation } from '../shadow.js';
+import { ShadowRecord, ShadowViolation, watchedSource } from '../shadow.js';
 
 export interface SlabConfig {
   readonly pageSize: number;
@@ -134,36 +133,6 @@ function settingsOf(config: SlabConfig): Omit<SlabConfig, 'profile' | 'reclaim'>
   return { ...own, ...allocatorOptions(profileSettings(profile, { reportedCacheLine: config.alignment, onlineCpus: config.cpus, affinityCpus: config.cpus })) };
 }
 
-/** A page source that tells the shadow record about every mapping, whatever the allocator does. */
-function observed(source: PageSource & { failing?: boolean }, shadow: ShadowRecord, regions: Region[]): PageSource & { failing: boolean } {
-  let failing = false;
-  return {
-    pageSize: source.pageSize,
-    cacheLineSize: source.cacheLineSize,
-    cpus: source.cpus,
-    get failing() {
-      return failing;
-    },
-    set failing(value: boolean) {
-      failing = value;
-    },
-    map(byteLength: number): MapResult {
-      if (failing) return { ok: false, reason: 'fuzz: injected failure' };
-      const result = source.map(byteLength);
-      if (result.ok) {
-        shadow.mapped(Number(result.region.address), result.region.byteLength);
-        regions.push(result.region);
-      }
-      return result;
-    },
-    unmap(region: Region): void {
-      source.unmap(region);
-      shadow.unmapped(Number(region.address), region.byteLength);
-      regions.splice(regions.findIndex((entry) => entry.address === region.address), 1);
-    },
-  };
-}
-
 /** A SlabError by name and code: a mutant build has its own SlabError class. */
 function isSlabError(error: unknown): error is SlabError {
   return error instanceof Error && error.name === SlabError.name && typeof (error as SlabError).code === 'string';
@@ -251,7 +220,7 @@ export function runSlabCase(
   const stateSize = native ? native.stateSize : config.stateSize;
   const shadow = new ShadowRecord(stateSize, baseSource.pageSize);
   const regions: Region[] = [];
-  const source = observed(baseSource, shadow, regions);
+  const source = watchedSource(baseSource, shadow, regions);
   const slabOptions: SlabOptions = { ...settingsOf(config), pageSize: baseSource.pageSize, stateSize, source };
   const allocator = createAllocator(slabOptions, options.mutant, options.implementation);
   const expected = independentGeometry(stateSize, baseSource.pageSize, slabOptions.alignment ?? baseSource.cacheLineSize);
