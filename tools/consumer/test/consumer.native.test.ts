@@ -156,7 +156,7 @@ console.log(JSON.stringify(loaded));`);
     expect(rootScripts['build']).toBe('turbo run build');
     expect(rootScripts['start']).toMatch(/^turbo run build( --output-logs=errors-only)? && node apps\/demo\/dist\/cli\.js tour$/);
     expect(rootScripts['prepare']).toMatch(/^turbo run build( --output-logs=errors-only)?$/);
-    for (const directory of [...layers.map((layer) => join('packages', layer)), join('apps', 'demo')]) {
+    for (const directory of [...layers.map((layer) => join('packages', layer)), join('apps', 'demo'), join('tools', 'fuzz')]) {
       expect(manifest(directory).scripts?.['prepack'], directory).toMatch(/^node \.\.\/\.\.\/scripts\/check-pack\.mjs\b/);
     }
   });
@@ -389,3 +389,68 @@ describe('release', () => {
     expect(output).toMatch(new RegExp(`^\\+ @vgetrandom/${layer}@\\d+\\.\\d+\\.\\d+`, 'm'));
   }, 60_000);
 });
+
+describe('@vgetrandom/fuzz as users install it', () => {
+  /** The README's code block that starts with `firstLine`. */
+  const readme = readFileSync(join(root, 'tools', 'fuzz', 'README.md'), 'utf8');
+  const block = (firstLine: string) => {
+    const match = new RegExp(`\`\`\`js\\n(${firstLine.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}[\\s\\S]*?)\`\`\``).exec(readme);
+    if (!match) throw new Error(`the README has no js block starting with ${firstLine}`);
+    return match[1]!;
+  };
+  let directory: string;
+  let fuzzBin: string;
+
+  beforeAll(() => {
+    const packed = join(workspace, 'fuzz-tarball');
+    execFileSync('mkdir', ['-p', packed]);
+    npm(['pack', '--pack-destination', packed], join(root, 'tools', 'fuzz'));
+    const tarball = join(packed, readdirSync(packed).find((file) => file.startsWith('vgetrandom-fuzz-'))!);
+    const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+    for (const file of ['dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/targets/run-worker.js', 'examples/lifo.mjs', 'examples/c/page-lifo.c', 'examples/c/bitmap.c', 'corpus/manifest.json', 'README.md', 'LICENSE']) expect(listing).toContain(`package/${file}`);
+    // Neither our regression findings nor the sources travel.
+    expect(listing.filter((entry) => /^package\/(findings|src|test)\//.test(entry))).toEqual([]);
+    directory = install('fuzz', layers);
+    npm(['install', '--prefer-offline', '--no-package-lock', tarball], directory);
+    fuzzBin = join(directory, 'node_modules', '.bin', 'vgetrandom-fuzz');
+  }, 240_000);
+
+  it("runs the README's allocator and its check as written", () => {
+    writeFileSync(join(directory, 'mine.mjs'), block('// mine.mjs'));
+    const output = run(directory, 'check.mjs', block('// check.mjs'));
+    expect(output).toMatch(/^clean: 200 cases, \d+ operations\n$/);
+    // The same check typed: the package's .d.ts describes the contract.
+    writeFileSync(join(directory, 'typed.ts'), `import { type AllocatorFactory, type FuzzAllocatorReport, fuzzAllocator } from '@vgetrandom/fuzz';
+const factory: AllocatorFactory = ({ source, pageSize }) => ({ allocate: () => { const mapped = source.map(pageSize); return mapped.ok ? mapped.region.address : null; }, free: () => undefined });
+export const report: FuzzAllocatorReport = fuzzAllocator(factory, { runs: 1, rejects: ['double-free'] });
+`);
+    const compile = spawnSync(bin('tsc'), ['--noEmit', '--strict', '--typeRoots', join(root, 'node_modules', '@types'), '--types', 'node', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'typed.ts'], { cwd: directory, encoding: 'utf8' });
+    expect(compile.status, `${compile.stdout}${compile.stderr}`).toBe(0);
+  }, 120_000);
+
+  it('the bin fuzzes the README allocator, and finds, shrinks and replays a planted bug in the C example, with findings in the project', () => {
+    writeFileSync(join(directory, 'mine.mjs'), block('// mine.mjs'));
+    // As `npx vgetrandom-fuzz ...` in the project: npx says where the user is in INIT_CWD.
+    const env = { ...process.env, INIT_CWD: directory };
+    const clean = spawnSync(fuzzBin, ['slab', '--allocator', './mine.mjs', '--runs', '100', '--seed', '1'], { cwd: directory, encoding: 'utf8', env });
+    expect(clean.stdout, clean.stderr).toMatch(/^\.\/mine\.mjs: 100 runs, .* seed 1: no findings/);
+    expect(clean.status).toBe(0);
+    expect(spawnSync(fuzzBin, ['--help'], { encoding: 'utf8' }).stdout).toMatch(/^usage: npx vgetrandom-fuzz /);
+    if (spawnSync('cc', ['--version']).status !== 0) return;
+    const example = join(directory, 'node_modules', '@vgetrandom', 'fuzz', 'examples', 'c', 'page-lifo.c');
+    execFileSync('cc', ['-shared', '-fPIC', '-O2', '-DPLANT_DOUBLE_PUSH', '-o', join(directory, 'libbuggy.so'), example]);
+    const found = spawnSync(fuzzBin, ['slab', '--allocator-lib', './libbuggy.so', '--runs', '300', '--seed', '3'], { cwd: directory, encoding: 'utf8', env });
+    expect(found.status, found.stderr).toBe(1);
+    expect(found.stdout).toMatch(/FOUND A BUG\n {2}broken: duplicate allocation/);
+    const file = /case file: (\S+)/.exec(found.stdout)![1]!;
+    expect(file).toMatch(/^fuzz-findings\/allocator-3-\w+\.json$/);
+    const again = spawnSync(fuzzBin, ['--replay', file], { cwd: directory, encoding: 'utf8', env });
+    expect(again.stdout).toMatch(/^reproduced \(allocator\): duplicate allocation/);
+  }, 180_000);
+
+  it('passes npm publish --dry-run', () => {
+    const output = npm(['publish', '--dry-run', '--access', 'public', '--ignore-scripts'], join(root, 'tools', 'fuzz'));
+    expect(output).toMatch(/^\+ @vgetrandom\/fuzz@\d+\.\d+\.\d+/m);
+  }, 60_000);
+});
+

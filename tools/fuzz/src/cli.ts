@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { PROFILE_NAMES, type ProfileName } from '@vgetrandom/slab';
 import { relative as relativePath, resolve as resolvePath } from 'node:path';
-import { type Finding, type TargetName, readFinding, writeFinding } from './finding.js';
+import { existsSync } from 'node:fs';
+import { type Finding, type TargetName, findingsDirectory, readFinding, writeFinding } from './finding.js';
 import { FuzzAllocatorError, describeReport, fuzzWith, prepareAllocatorTarget } from './fuzz-allocator.js';
 import { REJECTIONS, type Rejection } from './targets/allocator.js';
 import { facadeMutants, isFacadeMutantName, isMutantName, mutants } from './mutants.js';
@@ -11,10 +12,12 @@ import { TargetUnavailable, replay, runNamedTarget } from './targets.js';
 import { isSourceMutantName, sourceMutants } from './source-mutants.js';
 
 const TARGETS: readonly TargetName[] = ['slab', 'slab-native', 'elf', 'facade', 'hostile-views', 'pool', 'interleave'];
-const USAGE = `usage: npm run fuzz -- <${TARGETS.join('|')}> [--seed S] [--runs N | --time 60s] [--json] [--mutant NAME] [--workers N] [--profile NAME] [--hang-ms N] [--in-process]
-       npm run fuzz -- slab --allocator FILE.mjs [--native] [--state-size N] [--page-size N] [--rejects double-free,foreign,misaligned] [--max-states N] [--seed S] [--runs N | --time 60s] [--json]
-       npm run fuzz -- slab --allocator-lib FILE.so [--rejects ...] [--max-states N] [--seed S] [--runs N | --time 60s] [--json]
-       npm run fuzz -- --replay FILE [--against-mutant]
+// In the repository (findings/ beside dist) the command is the npm script; installed, the bin.
+const COMMAND = existsSync(findingsDirectory) ? 'npm run fuzz --' : 'npx vgetrandom-fuzz';
+const USAGE = `usage: ${COMMAND} <${TARGETS.join('|')}> [--seed S] [--runs N | --time 60s] [--json] [--mutant NAME] [--workers N] [--profile NAME] [--hang-ms N] [--in-process]
+       ${COMMAND} slab --allocator FILE.mjs [--native] [--state-size N] [--page-size N] [--rejects double-free,foreign,misaligned] [--max-states N] [--seed S] [--runs N | --time 60s] [--json]
+       ${COMMAND} slab --allocator-lib FILE.so [--rejects ...] [--max-states N] [--seed S] [--runs N | --time 60s] [--json]
+       ${COMMAND} --replay FILE [--against-mutant]
 Paths are read from the directory you ran npm from.`;
 
 function usage(message: string): never {
@@ -72,9 +75,11 @@ if (values.help) {
   process.exit(0);
 }
 
-// npm runs the script in tools/fuzz; a path the user typed is relative to where they ran npm.
+// npm runs a script in its package's directory and says in INIT_CWD where the user ran npm: a
+// path typed on the command line is relative to the latter, one written in a package.json
+// script to the former. The file where it exists, else as typed from where the user was.
 const here = process.env['INIT_CWD'] ?? process.cwd();
-const userPath = (path: string) => resolvePath(here, path);
+const userPath = (path: string) => [resolvePath(here, path), resolvePath(process.cwd(), path)].find((candidate) => existsSync(candidate)) ?? resolvePath(here, path);
 const shown = (path: string) => {
   const relative = relativePath(here, path);
   return relative.startsWith('..') ? path : relative;
@@ -85,7 +90,7 @@ if (values.replay) {
   try {
     finding = readFinding(userPath(values.replay));
   } catch (error) {
-    usage(`--replay ${values.replay}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? `no such file (looked in ${here})` : (error as Error).message}`);
+    usage(`--replay ${values.replay}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? `no such file (looked in ${here}${here === process.cwd() ? '' : ` and ${process.cwd()}`})` : (error as Error).message}`);
   }
   const result = await replay(finding, { againstMutant: values['against-mutant'] });
   if (result.reproduced) {
@@ -99,7 +104,7 @@ if (values.replay) {
 const seedOption = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
 const allocatorOptions = ['allocator', 'allocator-lib', 'native', 'state-size', 'page-size', 'rejects', 'max-states'] as const;
 if (values.allocator !== undefined || values['allocator-lib'] !== undefined) {
-  if (positionals[0] !== 'slab' || positionals.length > 1) usage('--allocator and --allocator-lib go with the slab target: npm run fuzz -- slab --allocator FILE');
+  if (positionals[0] !== 'slab' || positionals.length > 1) usage(`--allocator and --allocator-lib go with the slab target: ${COMMAND} slab --allocator FILE`);
   if (values.allocator !== undefined && values['allocator-lib'] !== undefined) usage('give --allocator (a JavaScript module) or --allocator-lib (a C library), not both');
   if (values['allocator-lib'] !== undefined && (values.native || values['state-size'] || values['page-size'])) usage("--allocator-lib uses the kernel's state size, page size and memory where it can; --native, --state-size and --page-size go with --allocator");
   for (const option of ['mutant', 'profile', 'workers', 'hang-ms'] as const) if (values[option] !== undefined) usage(`--${option} does not go with --allocator or --allocator-lib`);
@@ -150,7 +155,7 @@ if (values.allocator !== undefined || values['allocator-lib'] !== undefined) {
     process.stdout.write(`${name}${prepared.native ? ' (real MAP_DROPPABLE memory, the kernel as oracle)' : ''}: ${formatCount(report.runs)} runs, ${formatCount(report.operations)} operations (${formatCount(report.operationsPerSecond)} ops/s) in ${(report.elapsedMs / 1000).toFixed(1)}s, seed ${report.seed}: ${report.ok ? 'no findings' : 'FOUND A BUG'}\n`);
     if (!report.ok) {
       process.stdout.write(`  broken: ${describeReport(report).split('\n')[0]}\n  shrunk to ${report.failure!.operations.length} operation(s): ${JSON.stringify(report.failure!.operations)}\n`);
-      process.stdout.write(`  case file: ${shown(path!)}\n  replay:    npm run fuzz -- --replay ${shown(path!)}\n`);
+      process.stdout.write(`  case file: ${shown(path!)}\n  replay:    ${COMMAND} --replay ${shown(path!)}\n`);
     }
   }
   process.exit(report.ok ? 0 : 1);
@@ -224,7 +229,7 @@ if (values.json) {
   if (summary.finding) {
     process.stdout.write(`  broken: ${summary.finding.invariant}\n`);
     if (summary.finding.allocationSite) process.stdout.write(`  allocated at ${summary.finding.allocationSite}${summary.finding.freeSite ? `, freed at ${summary.finding.freeSite}` : ''}\n`);
-    if (summary.finding.path) process.stdout.write(`  case file: ${shown(summary.finding.path)}\n  replay:    npm run fuzz -- --replay ${shown(summary.finding.path)}${summary.finding.mutant ? ' --against-mutant' : ''}\n`);
+    if (summary.finding.path) process.stdout.write(`  case file: ${shown(summary.finding.path)}\n  replay:    ${COMMAND} --replay ${shown(summary.finding.path)}${summary.finding.mutant ? ' --against-mutant' : ''}\n`);
   }
 }
 process.exit(summary.findings === 0 ? 0 : 1);

@@ -1,5 +1,5 @@
 // Findings: what a failed run leaves behind, so anyone can replay it.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,8 +25,14 @@ export interface Finding {
 
 /** The committed findings: regression cases that `npm test` replays. */
 export const findingsDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', 'findings');
-/** Where a run writes what it finds (git-ignored); move a file into findingsDirectory to keep it as a regression case. */
-export const localFindingsDirectory = join(findingsDirectory, 'local');
+/**
+ * Where a run writes what it finds: VGETRANDOM_FUZZ_FINDINGS when set; in the repository,
+ * findings/local (git-ignored; move a file up into findings/ to keep it as a regression case);
+ * installed from npm (no findings/ beside dist), fuzz-findings/ in the directory npm or the
+ * command was run from, never inside node_modules.
+ */
+export const localFindingsDirectory =
+  process.env['VGETRANDOM_FUZZ_FINDINGS'] ?? (existsSync(findingsDirectory) ? join(findingsDirectory, 'local') : join(process.env['INIT_CWD'] ?? process.cwd(), 'fuzz-findings'));
 
 /** Writes a finding and returns its path. */
 export function writeFinding(finding: Finding, directory = localFindingsDirectory): string {

@@ -3,7 +3,7 @@
 // src/ with the edit applied) and the targets run against it exactly as against the real
 // package. The edit must match the source exactly once, so a refactor that makes a mutant
 // stale fails loudly instead of silently testing nothing.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -117,6 +117,7 @@ async function build(name: SourceMutantName): Promise<unknown> {
   const mutant: SourceMutant = sourceMutants[name];
   const packageRoot = join(root, 'packages', mutant.package);
   const target = join(packageRoot, mutant.file);
+  if (!existsSync(target)) throw new Error(`the planted bug '${name}' rebuilds packages/${mutant.package}/src, which only a checkout of the vgetrandom repository has; an installed @vgetrandom/fuzz has the instance mutants (--mutant ${'double-push'} and others) and your own allocators`);
   const original = readFileSync(target, 'utf8');
   const matches = original.split(mutant.find).length - 1;
   if (matches !== 1) throw new Error(`mutant '${name}' is stale: its edit matches ${mutant.file} ${matches} times, not once`);
