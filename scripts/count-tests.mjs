@@ -24,6 +24,13 @@ for (const group of ['packages', 'apps', 'tools']) {
       failed += report.testResults.filter((result) => result.status === 'failed' && result.assertionResults.length === 0).length;
       reports.push(`${group}/${workspace}/${file}`);
     }
+    // A test the progress watchdog stopped (vitest.watchdog.ts): its report says pending.
+    for (const file of readdirSync(resultsDir).filter((name) => /^hung-\d+\.txt$/.test(name))) {
+      const name = readFileSync(join(resultsDir, file), 'utf8').trim();
+      console.log(`hung (stopped by the test watchdog): ${group}/${workspace}: ${name}`);
+      failed += 1;
+      skipped -= 1;
+    }
   }
 }
 

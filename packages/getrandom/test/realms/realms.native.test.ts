@@ -80,6 +80,8 @@ describe.skipIf(!vdsoHere)('realm matrix (needs vDSO getrandom)', () => {
   // process), so that the stops land while workers start, load koffi and draw, on any machine.
   it.each(['piscina', 'tinypool'])('%s destroy() at startup and under load, 10 runs each, with and without the opt-in: no abort', (runner) => {
     for (let run = 0; run < 10; run += 1) {
+      // Each run is progress for the test watchdog (vitest.watchdog.ts): this test may take minutes on a loaded machine.
+      (globalThis as { [key: symbol]: (() => void) | undefined })[Symbol.for('vgetrandom:test-progress')]?.();
       for (const execArgv of [[], REGISTER]) {
         scenario({ main: 'never', runner, workers: 4, end: 'destroy-at-start', delayFraction: run / 5 }, execArgv);
         scenario({ main: 'never', runner, workers: 4, end: 'destroy-under-load', delayFraction: 0.5 + run / 5 }, execArgv);
