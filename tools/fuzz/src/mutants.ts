@@ -53,6 +53,28 @@ export const facadeMutants = {
       return min + (word[0]! % (max - min));
     },
   },
+  /** randomInts with an off-by-one in its bound: the last of several values is max itself, outside [min, max). */
+  'inclusive-randomInts': {
+    ...realApi,
+    randomInts(...args: unknown[]): unknown {
+      const values = (realApi.randomInts as (...all: unknown[]) => number[])(...args);
+      if (values.length > 1) values[values.length - 1] = args[1] as number;
+      return values;
+    },
+  },
+  /** randomUUIDs hands back one UUID too few when asked for several. */
+  'short-randomUUIDs': {
+    ...realApi,
+    randomUUIDs(...args: unknown[]): unknown {
+      const uuids = (realApi.randomUUIDs as (...all: unknown[]) => string[])(...args);
+      return uuids.length > 1 ? uuids.slice(1) : uuids;
+    },
+  },
+  /** getrandom accepts GRND_INSECURE | GRND_RANDOM, which getrandom(2) refuses with EINVAL (the vDSO itself accepts it). */
+  'insecure-random-flags': {
+    ...realApi,
+    getrandom: ((view: Parameters<typeof realApi.getrandom>[0], flags?: number) => realApi.getrandom(view, flags === 6 ? 4 : flags === 7 ? 5 : flags)) as typeof realApi.getrandom,
+  },
 } as const;
 
 export type FacadeMutantName = keyof typeof facadeMutants;

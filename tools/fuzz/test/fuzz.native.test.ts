@@ -31,6 +31,22 @@ describe.skipIf(why !== undefined)(`native targets (skipped: ${why ?? 'not skipp
     expect(summary.finding?.invariant).toMatch(/^distribution: randomInt/);
   }, 60_000);
 
+  it.each([
+    ['inclusive-randomInts', /randomInts\(/],
+    ['short-randomUUIDs', /randomUUIDs\(/],
+    ['insecure-random-flags', /accepted flags [67], which getrandom\(2\) refuses with EINVAL/],
+  ] as const)('facade: catches the %s mutant of a function node:crypto has no twin for, by its own contract', async (mutant, message) => {
+    const summary = await runNamedTarget('facade', { seed: 7, runs: 4_000, workers: 2, dryRun: true, facadeMutant: mutant });
+    expect(summary.finding?.invariant).toMatch(message);
+  }, 60_000);
+
+  it('facade: every output function is called, randomUUIDs and randomInts included', async () => {
+    const { facadeArbitrary } = await import('../src/targets/facade.js');
+    const { default: fc } = await import('fast-check');
+    const called = new Set(fc.sample(facadeArbitrary, { seed: 1, numRuns: 300 }).flat().map((call) => call.fn));
+    for (const fn of ['getrandom', 'randomFillSync', 'randomBytes', 'randomInt', 'randomInts', 'randomUUID', 'randomUUIDs', 'getRandomValues', 'hostile']) expect(called, fn).toContain(fn);
+  });
+
   it('pool: 60 workers come and go with random terminations; nothing leaks', async () => {
     const summary = await runNamedTarget('pool', { seed: 7, runs: 60, workers: 8, dryRun: true });
     expect(summary.finding).toBeUndefined();

@@ -24,6 +24,9 @@ export type Call =
   | { readonly fn: 'randomInt'; readonly args: readonly unknown[] }
   | { readonly fn: 'randomUUID'; readonly args: readonly unknown[] }
   | { readonly fn: 'getRandomValues'; readonly buffer: BufferSpec }
+  /** Ours only (node:crypto has none): checked against their own contract, not parity. */
+  | { readonly fn: 'randomUUIDs'; readonly args: readonly unknown[] }
+  | { readonly fn: 'randomInts'; readonly args: readonly unknown[] }
   /** A buffer that lies (the hostile-views target's cases), inside a sequence of ordinary calls. */
   | { readonly fn: 'hostile'; readonly hostile: HostileCase };
 
@@ -56,6 +59,14 @@ export const callArbitrary: fc.Arbitrary<Call> = fc.oneof(
   { arbitrary: fc.record({ fn: fc.constant('randomInt' as const), args: fc.array(oddValue, { minLength: 1, maxLength: 2 }) }), weight: 3 },
   { arbitrary: fc.record({ fn: fc.constant('randomUUID' as const), args: fc.array(fc.oneof(oddValue, fc.record({ disableEntropyCache: oddValue })), { maxLength: 1 }) }), weight: 2 },
   { arbitrary: fc.record({ fn: fc.constant('getRandomValues' as const), buffer: bufferSpec }), weight: 3 },
+  { arbitrary: fc.record({ fn: fc.constant('randomUUIDs' as const), args: fc.array(fc.oneof(fc.integer({ min: 0, max: 40 }), oddSize), { minLength: 0, maxLength: 1 }) }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      fn: fc.constant('randomInts' as const),
+      args: fc.tuple(oddValue, oddValue, fc.oneof(fc.integer({ min: 0, max: 40 }), oddSize)).map((args) => [...args]),
+    }),
+    weight: 3,
+  },
 );
 
 /**
@@ -73,6 +84,8 @@ export const JUDGED_RANGES: ReadonlyArray<readonly [number, number]> = [
 
 const wellFormedCall: fc.Arbitrary<Call> = fc.oneof(
   fc.constantFrom(...JUDGED_RANGES).map((range): Call => ({ fn: 'randomInt', args: [...range] })),
+  fc.tuple(fc.constantFrom(...JUDGED_RANGES), fc.integer({ min: 1, max: 64 })).map(([range, count]): Call => ({ fn: 'randomInts', args: [...range, count] })),
+  fc.integer({ min: 1, max: 8 }).map((count): Call => ({ fn: 'randomUUIDs', args: [count] })),
   fc.constant<Call>({ fn: 'randomUUID', args: [] }),
   fc.integer({ min: 1, max: 64 }).map((size): Call => ({ fn: 'randomBytes', args: [size] })),
 );
@@ -168,7 +181,7 @@ function build(spec: BufferSpec): Built {
   return { argument: new Type(buffer, start, spec.elements), outer, start, end: start + length };
 }
 
-type Outcome = { ok: true } | { ok: false; name: string; code: unknown };
+type Outcome = { ok: true; value?: unknown } | { ok: false; name: string; code: unknown };
 
 function invoke(api: Record<string, (...args: unknown[]) => unknown>, call: Call, built: Built | undefined): Outcome & { error?: unknown } {
   try {
@@ -185,7 +198,7 @@ function invoke(api: Record<string, (...args: unknown[]) => unknown>, call: Call
       case 'hostile':
         throw new Error('hostile cases are checked by checkHostile()');
       default:
-        api[call.fn]!(...call.args);
+        return { ok: true, value: api[call.fn]!(...call.args) };
     }
     return { ok: true };
   } catch (error) {
@@ -202,6 +215,19 @@ function invokeKeeping(api: Record<string, (...args: unknown[]) => unknown>, cal
       samples.addInteger(min, max, api['randomInt']!(min, max) as number);
       return { ok: true };
     }
+    if (call.fn === 'randomInts' && call.args.length === 3 && JUDGED_RANGES.some(([min, max]) => min === call.args[0] && max === call.args[1]) && Number.isSafeInteger(call.args[2]) && (call.args[2] as number) >= 0 && (call.args[2] as number) <= 64) {
+      const [min, max, count] = call.args as [number, number, number];
+      const values = api['randomInts']!(min, max, count) as number[];
+      if (values.length !== count || values.some((value) => !Number.isSafeInteger(value) || value < min || value >= max)) throw new ContractBreach(`randomInts(${min}, ${max}, ${count}) gave ${values.length} values, ${values.filter((value) => !(Number.isSafeInteger(value) && value >= min && value < max)).length} outside [${min}, ${max})`);
+      for (const value of values) samples.addInteger(min, max, value);
+      return { ok: true, value: values };
+    }
+    if (call.fn === 'randomUUIDs' && call.args.length === 1 && Number.isSafeInteger(call.args[0]) && (call.args[0] as number) >= 0 && (call.args[0] as number) <= 64) {
+      const uuids = api['randomUUIDs']!(call.args[0]) as string[];
+      if (!Array.isArray(uuids) || uuids.length !== call.args[0] || uuids.some((uuid) => !UUID_V4.test(uuid))) throw new ContractBreach(`randomUUIDs(${String(call.args[0])}) gave ${JSON.stringify(uuids).slice(0, 200)}`);
+      for (const uuid of uuids) samples.uuids.push(Buffer.from(uuid.replaceAll('-', ''), 'hex'));
+      return { ok: true, value: uuids };
+    }
     if (call.fn === 'randomUUID' && call.args.length === 0) {
       samples.uuids.push(Buffer.from((api['randomUUID']!() as string).replaceAll('-', ''), 'hex'));
       return { ok: true };
@@ -211,6 +237,7 @@ function invokeKeeping(api: Record<string, (...args: unknown[]) => unknown>, cal
       return { ok: true };
     }
   } catch (error) {
+    if (error instanceof ContractBreach) throw error;
     return { ok: false, name: (error as Error)?.name, code: (error as { code?: unknown })?.code, error };
   }
   const outcome = invoke(api, call, built);
@@ -219,6 +246,34 @@ function invokeKeeping(api: Record<string, (...args: unknown[]) => unknown>, cal
     samples.addBytes(built.outer.subarray(built.start, built.end));
   }
   return outcome;
+}
+
+/** An output that breaks its function's own contract (count, range, format): a finding, not a thrown error. */
+class ContractBreach extends Error {}
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** getrandom(2)'s flags: NONBLOCK 1, RANDOM 2, INSECURE 4, and never INSECURE with RANDOM. Undefined is 0. */
+function validFlags(flags: unknown): boolean {
+  return flags === undefined || (typeof flags === 'number' && Number.isInteger(flags) && flags >= 0 && flags <= 7 && (flags & 6) !== 6);
+}
+
+/** What randomUUIDs and randomInts return on success, checked (node:crypto has neither, so there is no parity to lean on). */
+function checkOwnOutput(call: Call, value: unknown): string | undefined {
+  if (call.fn === 'randomUUIDs') {
+    const count = call.args[0];
+    if (!(Number.isSafeInteger(count) && (count as number) >= 0 && (count as number) <= 1 << 24)) return `randomUUIDs(${String(count)}) succeeded; it must refuse a count that is not an integer in [0, 2^24]`;
+    const uuids = value as string[];
+    if (!Array.isArray(uuids) || uuids.length !== count || uuids.some((uuid) => !UUID_V4.test(uuid))) return `randomUUIDs(${String(count)}) gave ${JSON.stringify(uuids).slice(0, 200)}`;
+  }
+  if (call.fn === 'randomInts') {
+    const [min, max, count] = call.args as [number, number, number];
+    const valid = Number.isSafeInteger(min) && Number.isSafeInteger(max) && max > min && max - min <= 2 ** 48 - 1 && Number.isSafeInteger(count) && count >= 0 && count <= 1 << 24;
+    if (!valid) return `randomInts(${call.args.map(String).join(', ')}) succeeded; it must refuse those arguments`;
+    const values = value as number[];
+    if (!Array.isArray(values) || values.length !== count || values.some((entry) => !Number.isSafeInteger(entry) || entry < min || entry >= max)) return `randomInts(${min}, ${max}, ${count}) gave values outside [${min}, ${max}) or too few`;
+  }
+  return undefined;
 }
 
 function isTyped(error: unknown): boolean {
@@ -246,13 +301,31 @@ export function checkFacade(outputs: Set<string>, samples?: Samples, api: object
       }
       const spec = 'buffer' in call ? call.buffer : undefined;
       const mine = spec ? build(spec) : undefined;
-      const outcome = invokeKeeping(target, call, mine, samples);
+      let outcome: Outcome & { error?: unknown };
+      try {
+        outcome = invokeKeeping(target, call, mine, samples);
+      } catch (error) {
+        return { ok: false, operations, message: `call ${index} (${call.fn}): ${(error as Error).message}` };
+      }
       if (!outcome.ok && !isTyped(outcome.error)) {
         return { ok: false, operations, message: `call ${index} (${call.fn}) threw an untyped ${String(outcome.name)}: ${String((outcome.error as Error)?.message)}` };
       }
       if (mine?.outer && mine.start !== undefined && mine.end !== undefined) {
         const touched = mine.outer.findIndex((byte, at) => (at < mine.start! || at >= mine.end!) && byte !== GUARD);
         if (touched >= 0) return { ok: false, operations, message: `call ${index} (${call.fn}) wrote byte ${touched}, outside its view [${mine.start}, ${mine.end})` };
+      }
+      if (call.fn === 'randomUUIDs' || call.fn === 'randomInts') {
+        // Ours alone: a success must be a valid call, and give what the function promises.
+        if (outcome.ok) {
+          const broken = checkOwnOutput(call, outcome.value);
+          if (broken) return { ok: false, operations, message: `call ${index}: ${broken}` };
+        }
+        continue;
+      }
+      if (call.fn === 'getrandom' && 'flags' in call) {
+        // getrandom(2)'s contract on flags: invalid ones always refused (EINVAL, unless the view is refused first); an EINVAL only for invalid ones.
+        if (outcome.ok && !validFlags(call.flags)) return { ok: false, operations, message: `call ${index} (getrandom) accepted flags ${String(call.flags)}, which getrandom(2) refuses with EINVAL` };
+        if (!outcome.ok && outcome.code === 'EINVAL' && validFlags(call.flags)) return { ok: false, operations, message: `call ${index} (getrandom) refused valid flags ${String(call.flags)} with EINVAL` };
       }
       if (call.fn !== 'getrandom') {
         // The same input through node:crypto must succeed or fail the same way.
