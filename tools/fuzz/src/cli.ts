@@ -11,7 +11,7 @@ import type { Progress, RunSummary } from './runner.js';
 import { TargetUnavailable, replay, runNamedTarget } from './targets.js';
 import { isSourceMutantName, sourceMutants } from './source-mutants.js';
 
-const TARGETS: readonly TargetName[] = ['slab', 'slab-native', 'elf', 'facade', 'hostile-views', 'pool', 'interleave'];
+const TARGETS: readonly TargetName[] = ['slab', 'slab-native', 'elf', 'facade', 'backends', 'hostile-views', 'pool', 'interleave'];
 // In the repository (findings/ beside dist) the command is the npm script; installed, the bin.
 const COMMAND = existsSync(findingsDirectory) ? 'npm run fuzz --' : 'npx vgetrandom-fuzz';
 const USAGE = `usage: ${COMMAND} <${TARGETS.join('|')}> [--seed S] [--runs N | --time 60s] [--json] [--mutant NAME] [--workers N] [--profile NAME] [--hang-ms N] [--in-process]

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type TargetName = 'slab' | 'slab-native' | 'elf' | 'facade' | 'hostile-views' | 'pool' | 'interleave' | 'allocator';
+export type TargetName = 'slab' | 'slab-native' | 'elf' | 'facade' | 'hostile-views' | 'pool' | 'interleave' | 'allocator' | 'backends';
 
 export interface Finding {
   readonly target: TargetName;

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export interface SourceMutant {
   /** The package whose src/ is rebuilt with the edit. */
-  readonly package: 'slab' | 'vdso';
+  readonly package: 'slab' | 'vdso' | 'getrandom';
   /** Path inside the package. */
   readonly file: string;
   readonly find: string;
@@ -17,11 +17,29 @@ export interface SourceMutant {
   /** What the developer got wrong. */
   readonly mistake: string;
   /** The target that must catch it, and how it shows. */
-  readonly target: 'slab' | 'elf' | 'interleave';
+  readonly target: 'slab' | 'elf' | 'interleave' | 'backends';
   readonly caughtAs: string;
 }
 
 export const sourceMutants = {
+  'short-count-restarts': {
+    package: 'getrandom',
+    file: 'src/engine.ts',
+    find: 'written = current.fill(bytes.subarray(done), length - done, flags);',
+    replace: 'written = current.fill(bytes, length - done, flags);',
+    mistake: 'after a short count the engine asks for the rest at the start of the buffer again, overwriting what it had: the output is still random-looking bytes',
+    target: 'backends',
+    caughtAs: 'the exact-bytes check: a byte of the view is not the one the fake wrote after its neighbour',
+  },
+  'eintr-surfaces': {
+    package: 'getrandom',
+    file: 'src/engine.ts',
+    find: "if (errno === EINVAL) throw new GetrandomError('EINVAL', 'the kernel rejected the flags', { errno });",
+    replace: "if (errno === EINVAL || errno === 4) throw new GetrandomError('EINVAL', 'the kernel rejected the flags', { errno });",
+    mistake: 'an interrupted call (EINTR) is reported to the caller as rejected flags instead of being retried',
+    target: 'backends',
+    caughtAs: 'EINVAL with no EINVAL from any backend',
+  },
   'elf-hash-sign-slip': {
     package: 'vdso',
     file: 'src/hash.ts',

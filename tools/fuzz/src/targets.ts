@@ -19,10 +19,17 @@ import { type AllocatorFindingInput, replayAllocatorFinding } from './fuzz-alloc
 import { type SourceMutantName, isSourceMutantName, loadSourceMutant } from './source-mutants.js';
 import type * as SlabModule from '@vgetrandom/slab';
 import type * as VdsoModule from '@vgetrandom/vdso';
+import type * as GetrandomModule from '@vgetrandom/getrandom';
+import { type BackendsCase, backendsArbitrary, checkBackends } from './targets/backends.js';
 
 /** The slab package, or a build of it with a planted bug. */
 async function slabImplementation(mutant: string | undefined): Promise<typeof SlabModule | undefined> {
   return mutant !== undefined && isSourceMutantName(mutant) ? loadSourceMutant<typeof SlabModule>(mutant) : undefined;
+}
+
+/** The getrandom package, or a build of it with a planted bug. */
+async function getrandomImplementation(mutant: string | undefined): Promise<typeof GetrandomModule | undefined> {
+  return mutant !== undefined && isSourceMutantName(mutant) ? loadSourceMutant<typeof GetrandomModule>(mutant) : undefined;
 }
 
 /** The vdso package, or a build of it with a planted bug. */
@@ -75,10 +82,10 @@ export interface TargetParts {
   readonly mutant: string | undefined;
 }
 
-export type WatchedTarget = 'slab' | 'slab-native' | 'elf' | 'hostile-views' | 'interleave';
+export type WatchedTarget = 'slab' | 'slab-native' | 'elf' | 'hostile-views' | 'interleave' | 'backends';
 
 export function isWatchedTarget(target: TargetName): target is WatchedTarget {
-  return target === 'slab' || target === 'slab-native' || target === 'elf' || target === 'hostile-views' || target === 'interleave';
+  return target === 'slab' || target === 'slab-native' || target === 'elf' || target === 'hostile-views' || target === 'interleave' || target === 'backends';
 }
 
 /** The options a worker can receive (no callbacks). */
@@ -112,6 +119,10 @@ export async function targetParts(target: WatchedTarget, options: TargetOptions)
     case 'hostile-views': {
       const check = checkHostile(options.facadeMutant ? facadeMutants[options.facadeMutant] : undefined);
       return { arbitrary: hostileArbitrary as fc.Arbitrary<unknown>, check: (input) => check(input as HostileCase), mutant: options.facadeMutant };
+    }
+    case 'backends': {
+      const check = checkBackends(await getrandomImplementation(options.sourceMutant));
+      return { arbitrary: backendsArbitrary as fc.Arbitrary<unknown>, check: (input) => check(input as BackendsCase), mutant: options.sourceMutant };
     }
   }
 }
@@ -226,6 +237,8 @@ export async function replayInProcess(finding: Finding, options: { againstMutant
       }
       case 'interleave':
         return checkInterleave(await slabImplementation(options.againstMutant ? finding.mutant : undefined))(finding.input as InterleaveCase);
+      case 'backends':
+        return checkBackends(await getrandomImplementation(options.againstMutant ? finding.mutant : undefined))(finding.input as BackendsCase);
       case 'hostile-views':
         return checkHostile(options.againstMutant && finding.mutant ? facadeMutants[finding.mutant as FacadeMutantName] : undefined)(finding.input as HostileCase);
       case 'allocator':

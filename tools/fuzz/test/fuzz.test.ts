@@ -109,3 +109,19 @@ describe('ShadowRecord', () => {
     expect(violation(() => action(shadow())).message).toMatch(message);
   });
 });
+
+describe('the backends target', () => {
+  it('runs 3000 scripted hosts on the real engine with no finding, and covers every path: fallbacks, retries, short counts, EINTR, caller errors', async () => {
+    const { backendsArbitrary, checkBackends } = await import('../src/targets/backends.js');
+    const { default: fc } = await import('fast-check');
+    const seen = new Set<string>();
+    const check = checkBackends(undefined, seen);
+    for (const input of fc.sample(backendsArbitrary, { seed: 3, numRuns: 3000 })) {
+      const outcome = check(input);
+      expect(outcome.ok, outcome.ok ? '' : outcome.message).toBe(true);
+    }
+    for (const path of ['backend vdso', 'backend syscall', 'backend crypto', 'fallback from vdso', 'fallback from syscall', 'retry scheduled', 'retried the vDSO', 'vdso answered short', 'syscall answered short', 'vdso answered errno 4', 'syscall answered errno 4', 'surfaced EAGAIN', 'surfaced EINVAL']) {
+      expect(seen, path).toContain(path);
+    }
+  });
+});
