@@ -67,7 +67,23 @@ export interface RunSummary extends Progress {
   readonly finding?: Finding & { readonly path?: string };
 }
 
-export function runTarget<T>(target: TargetName, arbitrary: fc.Arbitrary<T>, check: Check<T>, options: RunOptions): RunSummary {
+/**
+ * A check that cannot throw: an exception from the code under test (or from a target's own
+ * bookkeeping fed by it, such as BigInt(NaN) from a broken pool's address) is a finding with
+ * its name and message, never a crash of the tool.
+ */
+export function guarded<T>(check: Check<T>): Check<T> {
+  return (input) => {
+    try {
+      return check(input);
+    } catch (error) {
+      return { ok: false, operations: 0, message: `threw ${(error as Error)?.name ?? typeof error}: ${(error as Error)?.message ?? String(error)}` };
+    }
+  };
+}
+
+export function runTarget<T>(target: TargetName, arbitrary: fc.Arbitrary<T>, unguarded: Check<T>, options: RunOptions): RunSummary {
+  const check = guarded(unguarded);
   const started = performance.now();
   let runs = 0;
   let operations = 0;

@@ -125,3 +125,18 @@ describe('the backends target', () => {
     }
   });
 });
+
+describe('the tool never crashes on its own', () => {
+  it('a check that throws (as BigInt(NaN) from a broken pool did) is a finding with the error, shrunk and replayable, not a crash', async () => {
+    const { runTarget } = await import('../src/runner.js');
+    const { default: fc } = await import('fast-check');
+    const summary = runTarget('interleave', fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1 }), (input) => {
+      if (input.includes(7)) BigInt(Number.NaN);
+      return { ok: true, operations: input.length };
+    }, { seed: 1, runs: 500, dryRun: true });
+    expect(summary.findings).toBe(1);
+    expect(summary.finding!.invariant).toBe('threw RangeError: The number NaN cannot be converted to a BigInt because it is not an integer');
+    expect(summary.finding!.input).toContain(7);
+    expect((summary.finding!.input as number[]).length).toBeLessThanOrEqual(2);
+  });
+});
