@@ -210,7 +210,13 @@ export async function replay(finding: Finding, options: { againstMutant?: boolea
 
 /** Replays in this thread: what the watchdog's worker runs, and the targets it does not watch. */
 export async function replayInProcess(finding: Finding, options: { againstMutant?: boolean } = {}): Promise<ReplayResult> {
-  const outcome = await (async () => {
+  const outcome = await replayOutcome(finding, options).catch((error: unknown) => ({ ok: false as const, operations: 0, message: `threw ${(error as Error)?.name ?? typeof error}: ${(error as Error)?.message ?? String(error)}` }));
+  return outcome.ok ? { reproduced: false } : { reproduced: true, message: outcome.message };
+}
+
+/** What a finding's input does now; may throw (replayInProcess turns that into a reproduction). */
+async function replayOutcome(finding: Finding, options: { againstMutant?: boolean }): Promise<{ ok: true } | { ok: false; message: string }> {
+  return await (async () => {
     switch (finding.target) {
       case 'slab': {
         const mutant = options.againstMutant ? finding.mutant : undefined;
@@ -251,5 +257,4 @@ export async function replayInProcess(finding: Finding, options: { againstMutant
       }
     }
   })();
-  return outcome.ok ? { reproduced: false } : { reproduced: true, message: outcome.message };
 }
