@@ -1,7 +1,6 @@
 // `vgetrandom explore`: the explorer page for a scenario, written to one self-contained HTML
 // file or served on 127.0.0.1.
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { GOARCH_OF_NODE, GO_VDSO_GOARCHES, PROFILE_NAMES, type ProfileName, formatScenario } from '@vgetrandom/slab';
@@ -70,6 +69,8 @@ export async function explore(options: { scenario?: string; profiles?: string; o
     process.stdout.write(`wrote ${file} (${about}); open it in a browser: it needs no network\n`);
     return;
   }
+  // Loaded here, not at start-up: every command of the CLI would pay for node:http otherwise.
+  const { createServer } = await import('node:http');
   const server = createServer((request, response) => {
     if (request.method !== 'GET' || (request.url !== '/' && request.url !== '/index.html')) {
       response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: the explorer is at /\n');

@@ -256,3 +256,16 @@ _vgetrandom; printf '%s\\n' "\${COMPREPLY[@]}"`;
     }
   });
 });
+
+describe('what a command loads', () => {
+  // Start-up is measured by the bench (1.3× the node:crypto one-liner); what it must not load is
+  // checked here: explore's server (node:http and what it pulls in) and commander's
+  // child_process are loaded only by the commands that use them. (net is Node's own, for a piped stdout.)
+  it.each([['uuid'], ['int', '1', '6'], ['bytes', '16', '--hex']])('`vgetrandom %s` loads neither node:http nor child_process', (...args) => {
+    const hook = join(scratch, 'builtins.cjs');
+    writeFileSync(hook, "process.on('exit', () => require('node:fs').writeSync(2, '\\nLOADED ' + JSON.stringify(process.moduleLoadList.filter((name) => /^NativeModule (http|https|_http_\\w+|child_process)$/.test(name))) + '\\n'));\n");
+    const result = spawnSync(process.execPath, ['--require', hook, fileURLToPath(new URL('../bin/vgetrandom.cjs', import.meta.url)), ...args], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(/LOADED (.*)/.exec(result.stderr)?.[1]).toBe('[]');
+  });
+});
