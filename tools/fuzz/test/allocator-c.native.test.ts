@@ -62,3 +62,20 @@ describe.skipIf(!hasCc)('fuzzing C allocators (needs Linux and cc)', () => {
     expect(() => cAllocator(library)).toThrow(expect.objectContaining({ code: 'ERR_SYMBOL_MISSING', message: expect.stringContaining('vgr_init') }));
   });
 });
+
+describe('fuzzAllocator on real MAP_DROPPABLE memory (needs vDSO getrandom)', () => {
+  const vdso = process.platform === 'linux' && discoverParams().supported;
+
+  it.skipIf(!vdso)('runs a JavaScript allocator on the kernel\'s pages at the kernel\'s state size, every state used in a real vDSO call', async () => {
+    const { lifo, rejects } = (await import('../examples/lifo.mjs' as string)) as { lifo: (options?: { plant?: string }) => import('../src/index.js').AllocatorFactory; rejects: import('../src/index.js').Rejection[] };
+    const { fuzzAllocator } = await import('../src/index.js');
+    const report = fuzzAllocator(lifo(), { rejects, native: true, runs: 60, seed: 2 });
+    expect(report.ok, report.failure?.message).toBe(true);
+    const discovery = discoverParams();
+    expect(report.contract.stateSize).toBe(discovery.supported ? discovery.params.sizeOfOpaqueState : 0);
+    // A planted straddle is still caught (by the shadow record before the kernel would refuse it).
+    expect(fuzzAllocator(lifo({ plant: 'straddle' }), { rejects, native: true, runs: 200, seed: 2 }).failure?.message).toMatch(/straddle/);
+    // On real memory the sizes are the kernel's and the host's: a different one is refused.
+    expect(() => fuzzAllocator(lifo(), { native: true, stateSize: 100 })).toThrow(/stateSize is the kernel's/);
+  });
+});
