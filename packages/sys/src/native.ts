@@ -182,15 +182,22 @@ export function libcFunction(declaration: string): NativeFunction {
 
 /** Like libcFunction, but returns undefined when libc lacks the symbol. */
 export function optionalLibcFunction(declaration: string): NativeFunction | undefined {
-  const { libc } = load();
-  if (declared.has(declaration)) return declared.get(declaration) ?? undefined;
+  return declareOnce(load().libc, declared, declaration);
+}
+
+/**
+ * `library`'s function by prototype, declared once under the termination guard and kept in
+ * `cache` (null: the library lacks it, and undefined is returned). A guard refusal is thrown.
+ */
+function declareOnce(library: { func(prototype: string): unknown }, cache: Map<string, NativeFunction | null>, prototype: string): NativeFunction | undefined {
+  if (cache.has(prototype)) return cache.get(prototype) ?? undefined;
   try {
-    const fn = withTerminationGuard(() => libc.func(declaration) as NativeFunction);
-    declared.set(declaration, fn);
+    const fn = withTerminationGuard(() => library.func(prototype) as NativeFunction);
+    cache.set(prototype, fn);
     return fn;
   } catch (error) {
     if (error instanceof SysError) throw error;
-    declared.set(declaration, null);
+    cache.set(prototype, null);
     return undefined;
   }
 }
@@ -231,18 +238,7 @@ export function openSharedLibrary(path: string): SharedLibrary {
     throw new SysError('ERR_LIBRARY_UNAVAILABLE', 'dlopen', `could not open ${path}: ${(cause as Error).message}`, { cause });
   }
   const functions = new Map<string, NativeFunction | null>();
-  const optional = (prototype: string): NativeFunction | undefined => {
-    if (functions.has(prototype)) return functions.get(prototype) ?? undefined;
-    try {
-      const fn = withTerminationGuard(() => library.func(prototype) as NativeFunction);
-      functions.set(prototype, fn);
-      return fn;
-    } catch (error) {
-      if (error instanceof SysError) throw error;
-      functions.set(prototype, null);
-      return undefined;
-    }
-  };
+  const optional = (prototype: string): NativeFunction | undefined => declareOnce(library, functions, prototype);
   return {
     path,
     optional,

@@ -2,8 +2,8 @@
 // fast-check, node:test); and the C ABI that lets a shared library be fuzzed the same way.
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
-import { discoverParams } from '@vgetrandom/params';
 import { MmapPageSource } from '@vgetrandom/slab';
+import { nativeHooks } from './native.js';
 import { MADV_NORMAL, MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, type SharedLibrary, madvise, openSharedLibrary, pageSize as hostPageSize, toAddress } from '@vgetrandom/sys';
 import {
   type AllocatorCaseResult,
@@ -61,21 +61,18 @@ export class FuzzAllocatorError extends Error {
 
 const positive = (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 
-/** The kernel's environment: MmapPageSource with its flags, and each state used in a vDSO call. */
+/** The kernel's environment: the native target's hooks (MmapPageSource with the kernel's flags, each state used in a vDSO call), with a mapping check first. */
 export function nativeEnvironment(): { environment: AllocatorEnvironment; stateSize: number; pageSize: number } | string {
-  if (process.platform !== 'linux') return 'needs Linux';
-  const discovery = discoverParams();
-  if (!discovery.supported) return `needs vDSO getrandom (${discovery.reason})`;
-  const { params, vgetrandom } = discovery;
-  const output = new Uint8Array(16);
+  const hooks = nativeHooks();
+  if (typeof hooks === 'string') return hooks;
   const page = hostPageSize();
   return {
-    stateSize: params.sizeOfOpaqueState,
+    stateSize: hooks.stateSize,
     pageSize: page,
     environment: {
-      createSource: () => new MmapPageSource(params),
-      mmapProt: params.mmapProt,
-      mmapFlags: params.mmapFlags,
+      createSource: () => hooks.createSource(),
+      mmapProt: hooks.mmapProt,
+      mmapFlags: hooks.mmapFlags,
       useState: (address) => {
         // A state in memory that is not mapped would crash the process in the vDSO: ask the kernel first (ENOMEM).
         try {
@@ -83,16 +80,17 @@ export function nativeEnvironment(): { environment: AllocatorEnvironment; stateS
         } catch {
           return -12;
         }
-        return Number(vgetrandom.call(output, output.length, 0, toAddress(address), params.sizeOfOpaqueState));
+        return hooks.useState(address);
       },
     },
   };
 }
 
 /** The contract and environment the options describe, or a typed error saying what is wrong. */
-export function resolveContract(options: FuzzAllocatorOptions & { mapsItself?: boolean }): { contract: AllocatorContract; environment?: AllocatorEnvironment } {
+/** `mapsItself` is the C path's (not a user option: it switches the page-source checks off). */
+export function resolveContract(options: FuzzAllocatorOptions, mapsItself = false): { contract: AllocatorContract; environment?: AllocatorEnvironment } {
   for (const key of Object.keys(options)) {
-    if (!['stateSize', 'pageSize', 'rejects', 'maxStates', 'native', 'seed', 'runs', 'timeMs', 'maxOperations', 'mapsItself'].includes(key)) throw new FuzzAllocatorError(`unknown option '${key}'`);
+    if (!['stateSize', 'pageSize', 'rejects', 'maxStates', 'native', 'seed', 'runs', 'timeMs', 'maxOperations'].includes(key)) throw new FuzzAllocatorError(`unknown option '${key}'`);
   }
   for (const key of ['stateSize', 'pageSize', 'maxStates', 'runs', 'timeMs', 'maxOperations'] as const) {
     if (options[key] !== undefined && !positive(options[key])) throw new FuzzAllocatorError(`${key} must be a positive integer (got ${String(options[key])})`);
@@ -112,7 +110,7 @@ export function resolveContract(options: FuzzAllocatorOptions & { mapsItself?: b
   }
   if ((pageSize & (pageSize - 1)) !== 0) throw new FuzzAllocatorError(`pageSize must be a power of two (got ${pageSize})`);
   if (stateSize > pageSize) throw new FuzzAllocatorError(`a state of ${stateSize} B cannot fit a ${pageSize} B page`);
-  const contract: AllocatorContract = { stateSize, pageSize, rejects, ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }), ...(options.mapsItself ? { mapsItself: true } : {}) };
+  const contract: AllocatorContract = { stateSize, pageSize, rejects, ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }), ...(mapsItself ? { mapsItself: true } : {}) };
   return { contract, ...(environment ? { environment } : {}) };
 }
 
@@ -238,7 +236,7 @@ export function cEnvironment(): { environment: AllocatorEnvironment; stateSize: 
 export function fuzzCAllocator(path: string, options: Omit<FuzzAllocatorOptions, 'native' | 'stateSize' | 'pageSize'> = {}): FuzzAllocatorReport & { native: boolean } {
   const c = cAllocator(path);
   const { environment, stateSize, pageSize, native } = cEnvironment();
-  const { contract } = resolveContract({ ...options, stateSize, pageSize, rejects: options.rejects ?? c.rejects, mapsItself: true });
+  const { contract } = resolveContract({ ...options, stateSize, pageSize, rejects: options.rejects ?? c.rejects }, true);
   return { ...fuzzWith((ops) => runAllocatorCase(c.factory, contract, ops, environment), contract, options), native };
 }
 
@@ -272,7 +270,7 @@ export async function prepareAllocatorTarget(options: { module?: string; library
   if (options.library !== undefined) {
     const c = cAllocator(options.library);
     const { environment, stateSize, pageSize, native } = cEnvironment();
-    const { contract } = resolveContract({ stateSize, pageSize, rejects: options.rejects ?? c.rejects, ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }), mapsItself: true });
+    const { contract } = resolveContract({ stateSize, pageSize, rejects: options.rejects ?? c.rejects, ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }) }, true);
     return { check: (ops) => runAllocatorCase(c.factory, contract, ops, environment), contract, native, allocator: { library: options.library } };
   }
   const loaded = await loadAllocatorModule(options.module!);

@@ -15,6 +15,8 @@ export function nativeHooks(): NativeHooks | string {
   const output = new Uint8Array(16);
   return {
     stateSize: params.sizeOfOpaqueState,
+    mmapProt: params.mmapProt,
+    mmapFlags: params.mmapFlags,
     createSource: () => new MmapPageSource(params),
     useState: (address) => Number(vgetrandom.call(output, output.length, 0, toAddress(address), params.sizeOfOpaqueState)),
     drop: (region) => madvise(toAddress(region.address), region.byteLength, MADV_DONTNEED),

@@ -117,3 +117,12 @@ export function watchedSource(source: PageSource, shadow: ShadowRecord, regions:
   };
   return watched;
 }
+
+/** Removes and returns the entry a fuzz operation's `pick` names (the count-th of a burst), swapping the last one into its place. */
+export function takePicked<T>(list: T[], pick: number, count: number): T {
+  const index = (pick + count * 7919) % list.length;
+  const entry = list[index]!;
+  list[index] = list[list.length - 1]!;
+  list.pop();
+  return entry;
+}

@@ -66,7 +66,7 @@ describe.skipIf(!hasCc)('fuzzing C allocators (needs Linux and cc)', () => {
 describe('fuzzAllocator on real MAP_DROPPABLE memory (needs vDSO getrandom)', () => {
   const vdso = process.platform === 'linux' && discoverParams().supported;
 
-  it.skipIf(!vdso)('runs a JavaScript allocator on the kernel\'s pages at the kernel\'s state size, every state used in a real vDSO call', async () => {
+  it.skipIf(!vdso)('runs a JavaScript allocator on the kernel\'s pages at the kernel\'s state size, every state used in a real vDSO call (needs vDSO getrandom)', async () => {
     const { lifo, rejects } = (await import('../examples/lifo.mjs' as string)) as { lifo: (options?: { plant?: string }) => import('../src/index.js').AllocatorFactory; rejects: import('../src/index.js').Rejection[] };
     const { fuzzAllocator } = await import('../src/index.js');
     const report = fuzzAllocator(lifo(), { rejects, native: true, runs: 60, seed: 2 });

@@ -74,6 +74,8 @@ describe('fuzzAllocator on the JavaScript example', () => {
     [{ pageSize: 3000 }, /power of two/],
     [{ rejects: ['triple-free'] }, /rejects lists frees from double-free, foreign, misaligned/],
     [{ seeds: 3 }, /unknown option 'seeds'/],
+    // The C path's switch is not an option: it would turn the page-source checks off.
+    [{ mapsItself: true }, /unknown option 'mapsItself'/],
   ])('refuses the options %j with ERR_FUZZ_OPTIONS', (options, message) => {
     expect(() => fuzzAllocator(lifoDefault as AllocatorFactory, options as never)).toThrow(FuzzAllocatorError);
     expect(() => fuzzAllocator(lifoDefault as AllocatorFactory, options as never)).toThrow(expect.objectContaining({ code: 'ERR_FUZZ_OPTIONS', message: expect.stringMatching(message) }));

@@ -8,6 +8,7 @@
 // number, which slots are used on each, and any state placed elsewhere do.
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { parseProbeSteps } from './schedule.js';
 import { type Geometry, type ProfileName, type ProfileSettings, SimulatedPageSource, SlabAllocator, allocatorOptions, computeGeometry, profileSettings } from '@vgetrandom/slab';
 
 export type Mode = 'together' | 'one-at-a-time';
@@ -15,28 +16,15 @@ export type Mode = 'together' | 'one-at-a-time';
 /** Nonzero granule offsets of every droppable page, by page address, after one step. */
 export type Snapshot = Map<bigint, number[]>;
 
-/** What a probe printed: one snapshot a step. */
+/** What a probe printed: one snapshot a step (nonzero granules by page; schedule.ts reads the changed ones too). */
 export function parseProbe(output: string, pageSize: number): Snapshot[] {
-  const steps: Snapshot[] = [];
-  for (const line of output.split('\n')) {
-    const fields = line.trim().split(/\s+/);
-    if (fields[0] !== 'step') continue;
-    const step = Number(fields[1]);
-    const snapshot = (steps[step] ??= new Map());
-    if (fields[2] === 'vma' && fields[5] === 'dp') {
-      const start = BigInt(`0x${fields[3]}`);
-      const end = BigInt(`0x${fields[4]}`);
-      for (let page = start; page < end; page += BigInt(pageSize)) if (!snapshot.has(page)) snapshot.set(page, []);
-    } else if (fields[2] === 'used') {
-      const start = BigInt(`0x${fields[3]}`);
-      for (const text of fields.slice(4)) {
-        const offset = Number(text);
-        const page = start + BigInt(offset - (offset % pageSize));
-        (snapshot.get(page) ?? snapshot.set(page, []).get(page)!).push(offset % pageSize);
-      }
-    }
-  }
-  return steps.filter((step) => step !== undefined);
+  return parseProbeSteps(output, pageSize).map((step) => new Map([...step.pages].map(([page, granules]) => [page, granules.used])));
+}
+
+/** The slot of the profile's geometry a granule offset lies in, or undefined between slots. */
+export function slotOf(offset: number, geometry: Geometry): number | undefined {
+  const slot = Math.floor(offset / geometry.stride);
+  return slot < geometry.statesPerPage && offset - slot * geometry.stride < geometry.stateSize ? slot : undefined;
 }
 
 /** One page drawn in the profile's geometry. */
@@ -44,9 +32,9 @@ export function drawPage(granules: readonly number[], geometry: Geometry): strin
   const used = new Array<boolean>(geometry.statesPerPage).fill(false);
   let stray = 0;
   for (const offset of granules) {
-    const slot = Math.floor(offset / geometry.stride);
-    if (slot < geometry.statesPerPage && offset - slot * geometry.stride < geometry.stateSize) used[slot] = true;
-    else stray += 1;
+    const slot = slotOf(offset, geometry);
+    if (slot === undefined) stray += 1;
+    else used[slot] = true;
   }
   return used.map((mark) => (mark ? '#' : '.')).join('') + (stray > 0 ? ` +${stray} stray` : '');
 }

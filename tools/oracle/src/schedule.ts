@@ -10,7 +10,7 @@
 //   - granules outside every slot (stray), which a right profile never has.
 import { execFileSync } from 'node:child_process';
 import { type Geometry, type ProfileName, type ProfileSettings, SimulatedPageSource, SlabAllocator, type StateHandle, type ThreadEvent, allocatorOptions } from '@vgetrandom/slab';
-import { profileOnHost } from './compare.js';
+import { profileOnHost, slotOf } from './compare.js';
 
 /** One step as a probe printed it: every droppable page, its nonzero and its changed granule offsets. */
 export interface ProbeStep {
@@ -52,20 +52,19 @@ function viewSteps(steps: ReadonlyArray<ReadonlyMap<bigint, { used: Iterable<num
   return steps.map((pages) => {
     for (const address of [...pages.keys()].filter((address) => !names.has(address)).sort((a, b) => (a < b ? -1 : 1))) names.set(address, `p${names.size + 1}`);
     let stray = 0;
-    const slotOf = (offset: number): number | undefined => {
-      const slot = Math.floor(offset / geometry.stride);
-      if (slot < geometry.statesPerPage && offset - slot * geometry.stride < geometry.stateSize) return slot;
-      stray += 1;
-      return undefined;
+    const slotIn = (offset: number): number | undefined => {
+      const slot = slotOf(offset, geometry);
+      if (slot === undefined) stray += 1;
+      return slot;
     };
     const drawn = [...pages].map(([address, { used, changed }]) => {
       const marks = new Array<string>(geometry.statesPerPage).fill('.');
       for (const offset of used) {
-        const slot = slotOf(offset);
+        const slot = slotIn(offset);
         if (slot !== undefined) marks[slot] = '#';
       }
       for (const offset of changed) {
-        const slot = slotOf(offset);
+        const slot = slotIn(offset);
         if (slot !== undefined) marks[slot] = '*';
       }
       return { name: names.get(address)!, line: `${names.get(address)!.padEnd(4)}${marks.join('')}` };

@@ -6,7 +6,7 @@
 // used in a real vDSO getrandom call).
 import fc from 'fast-check';
 import { type PageSource, type Region, SimulatedPageSource } from '@vgetrandom/slab';
-import { ShadowRecord, ShadowViolation, watchedSource } from '../shadow.js';
+import { ShadowRecord, ShadowViolation, takePicked, watchedSource } from '../shadow.js';
 
 /** What an allocator under test offers. Addresses are numbers or bigints. */
 export interface PluggableAllocator {
@@ -164,10 +164,7 @@ export function runAllocatorCase(factory: AllocatorFactory, contract: AllocatorC
         case 'free':
           for (let count = 0; count < operation.n && held.length > 0; count += 1) {
             operations += 1;
-            const index = (operation.pick + count * 7919) % held.length;
-            const address = held[index]!;
-            held[index] = held[held.length - 1]!;
-            held.pop();
+            const address = takePicked(held, operation.pick, count);
             try {
               allocator.free(address);
             } catch (error) {

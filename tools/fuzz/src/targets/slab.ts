@@ -19,7 +19,7 @@ import {
   profileSettings,
 } from '@vgetrandom/slab';
 import { type MutantName, createAllocator } from '../mutants.js';
-import { ShadowRecord, ShadowViolation, watchedSource } from '../shadow.js';
+import { ShadowRecord, ShadowViolation, takePicked, watchedSource } from '../shadow.js';
 
 export interface SlabConfig {
   readonly pageSize: number;
@@ -65,9 +65,11 @@ export type CaseResult =
 
 /** What the native variant adds: real pages, and the kernel as oracle for every state. */
 export interface NativeHooks {
-  /** The kernel's state size. */
+  /** The kernel's state size, and the mmap protection and flags it asks for. */
   readonly stateSize: number;
-  createSource(config: SlabConfig): PageSource;
+  readonly mmapProt: number;
+  readonly mmapFlags: number;
+  createSource(config?: SlabConfig): PageSource;
   /** Uses the state in a real vgetrandom call; returns the call's result. */
   useState(address: bigint): number;
   /** Drops a region's pages (MADV_DONTNEED). */
@@ -280,10 +282,7 @@ export function runSlabCase(
         case 'free-address':
           for (let count = 0; count < (operation.op === 'free' ? operation.n : 1) && held.length > 0; count += 1) {
             operations += 1;
-            const index = (operation.pick + count * 7919) % held.length;
-            const handle = held[index]!;
-            held[index] = held[held.length - 1]!;
-            held.pop();
+            const handle = takePicked(held, operation.pick, count);
             try {
               allocator.free(operation.op === 'free' ? handle : handle.address);
             } catch (error) {
