@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAP_ANONYMOUS, MAP_DROPPABLE, PROT_READ, PROT_WRITE, nativeAvailability, pageSize } from '@vgetrandom/sys';
+import { MAP_ANONYMOUS, MAP_DROPPABLE, PROT_READ, PROT_WRITE, addressOf, nativeAvailability, pageSize } from '@vgetrandom/sys';
 import { getrandomSymbolFor, resolveVdsoSymbol } from '@vgetrandom/vdso';
 import { describeMapFlags, describeProt } from './decode.js';
 import { discoverParams } from './discover.js';
@@ -36,7 +36,13 @@ describe.skipIf(!hostHasVgetrandom)('discoverParams on this host (needs a kernel
     const outcome = discoverParams();
     if (!outcome.supported) throw new Error(outcome.reason);
     // A state straight from a JS buffer is fine for one call here; real states live in mmap.
-    const state = new Uint8Array(outcome.params.sizeOfOpaqueState);
+    // It must not cross a page (the vDSO answers -EFAULT): a heap buffer does about 1 time in
+    // 28, so the state is placed inside a larger off-heap buffer where it fits in one page.
+    const size = outcome.params.sizeOfOpaqueState;
+    const backing = new Uint8Array(new ArrayBuffer(2 * size));
+    const page = BigInt(pageSize());
+    const offset = (addressOf(backing) % page) + BigInt(size) > page ? Number(page - (addressOf(backing) % page)) : 0;
+    const state = backing.subarray(offset, offset + size);
     const out = new Uint8Array(32);
     expect(Number(outcome.vgetrandom.call(out, out.length, 0, state, outcome.params.sizeOfOpaqueState))).toBe(32);
     expect(out.some((byte) => byte !== 0)).toBe(true);
