@@ -1,5 +1,6 @@
-// Short fuzz runs for StrykerJS (npm run mutate): tools/fuzz's slab target (a shadow record
-// and checkInvariants() after every operation) and its interleave target (every schedule of
+// Short fuzz runs for StrykerJS (npm run mutate): tools/fuzz's slab target as it runs by
+// default (a shadow record and stats() after every operation, checkInvariants() after every
+// step that mapped or unmapped and every CHECK_EVERY-th step) and its interleave target (every schedule of
 // small shared-pool cases, deaths included, then random ones), against this package's src/
 // (vitest.mutate.config.ts points @vgetrandom/slab at it). Not part of npm test: tools/fuzz
 // runs the same targets there, against the built package.

@@ -10,6 +10,7 @@ import { facadeMutants, isFacadeMutantName, isMutantName, mutants } from './muta
 import type { Progress, RunSummary } from './runner.js';
 import { TargetUnavailable, replay, runNamedTarget } from './targets.js';
 import { isSourceMutantName, sourceMutants } from './source-mutants.js';
+import { benchSlab, formatSlabBench } from './bench.js';
 
 const TARGETS: readonly TargetName[] = ['slab', 'slab-native', 'elf', 'facade', 'backends', 'hostile-views', 'pool', 'interleave'];
 // In the repository (findings/ beside dist) the command is the npm script; installed, the bin.
@@ -18,6 +19,7 @@ const USAGE = `usage: ${COMMAND} <${TARGETS.join('|')}> [--seed S] [--runs N | -
        ${COMMAND} slab --allocator FILE.mjs [--native] [--state-size N] [--page-size N] [--rejects double-free,foreign,misaligned] [--max-states N] [--seed S] [--runs N | --time 60s] [--json]
        ${COMMAND} slab --allocator-lib FILE.so [--rejects ...] [--max-states N] [--seed S] [--runs N | --time 60s] [--json]
        ${COMMAND} --replay FILE [--against-mutant]
+       ${COMMAND} bench [--seed S] [--time 10s] [--runs N] [--json]   (the slab target's speed and power, with and without sparse checks)
 Paths are read from the directory you ran npm from.`;
 
 function usage(message: string): never {
@@ -98,6 +100,19 @@ if (values.replay) {
     process.exit(1);
   }
   process.stdout.write(`does not reproduce (${finding.target}): the case runs clean${finding.mutant && !values['against-mutant'] ? ` (found with mutant '${finding.mutant}'; add --against-mutant to replay against it)` : ''}\n`);
+  process.exit(0);
+}
+
+if (positionals[0] === 'bench') {
+  if (positionals.length > 1) usage(`bench takes no target: ${COMMAND} bench [--seed S] [--time 10s] [--runs N]`);
+  for (const option of Object.keys(values)) if (!['seed', 'time', 'runs', 'json'].includes(option)) usage(`--${option} does not go with bench`);
+  const seed = values.seed === undefined ? 11 : Number(values.seed);
+  if (!Number.isSafeInteger(seed)) usage(`--seed must be an integer (got '${values.seed}')`);
+  const budget = values.runs === undefined ? 600 : Number(values.runs);
+  if (!(Number.isSafeInteger(budget) && budget > 0)) usage(`--runs (cases each bug is given) must be a positive integer (got '${values.runs}')`);
+  const bench = await benchSlab({ seed, timeMs: values.time === undefined ? 10_000 : parseTime(values.time), budget, onLine: (line) => process.stderr.write(process.stderr.isTTY ? `\r\u001b[K${line}` : '') });
+  if (process.stderr.isTTY) process.stderr.write('\r\u001b[K');
+  process.stdout.write(values.json ? `${JSON.stringify(bench, null, 2)}\n` : formatSlabBench(bench));
   process.exit(0);
 }
 

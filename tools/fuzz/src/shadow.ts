@@ -92,8 +92,10 @@ export class ShadowRecord {
 }
 
 /** A page source that fails on demand and tells the shadow record about every mapping. */
-export function watchedSource(source: PageSource, shadow: ShadowRecord, regions: Region[]): PageSource & { failing: boolean } {
+export function watchedSource(source: PageSource, shadow: ShadowRecord, regions: Region[]): PageSource & { failing: boolean; mapCount: number } {
   const watched = {
+    /** Maps and unmaps so far. */
+    mapCount: 0,
     pageSize: source.pageSize,
     cacheLineSize: source.cacheLineSize,
     cpus: source.cpus,
@@ -102,6 +104,7 @@ export function watchedSource(source: PageSource, shadow: ShadowRecord, regions:
       if (watched.failing) return { ok: false, reason: 'fuzz: injected failure' };
       const result = source.map(byteLength);
       if (result.ok) {
+        watched.mapCount += 1;
         shadow.mapped(Number(result.region.address), result.region.byteLength);
         regions.push(result.region);
       }
@@ -111,6 +114,7 @@ export function watchedSource(source: PageSource, shadow: ShadowRecord, regions:
       const index = regions.findIndex((entry) => entry.address === region.address && entry.byteLength === region.byteLength);
       if (index < 0) throw new ShadowViolation(`unmap of 0x${region.address.toString(16)} (${region.byteLength} B), which the page source never handed out as one region`);
       source.unmap(region);
+      watched.mapCount += 1;
       shadow.unmapped(Number(region.address), region.byteLength);
       regions.splice(index, 1);
     },

@@ -51,6 +51,8 @@ export interface TargetOptions {
   readonly hangMs?: number;
   /** How long shrinking a hang may take (each smaller case that hangs costs hangMs). Default 60 s. */
   readonly hangShrinkMs?: number;
+  /** slab: steps between full checkInvariants() calls (default CHECK_EVERY). */
+  readonly checkEvery?: number;
   /** slab and slab-native: run every case under this reference profile. */
   readonly profile?: ProfileName;
   readonly workers?: number;
@@ -100,7 +102,7 @@ export async function targetParts(target: WatchedTarget, options: TargetOptions)
       const implementation = (await slabImplementation(options.sourceMutant))?.SlabAllocator;
       return {
         arbitrary: caseArbitrary(false, 120, options.profile) as fc.Arbitrary<unknown>,
-        check: (input) => runSlabCase(input as SlabCase, { mutant: options.mutant, implementation }),
+        check: (input) => runSlabCase(input as SlabCase, { mutant: options.mutant, implementation, ...(options.checkEvery === undefined ? {} : { checkEvery: options.checkEvery }) }),
         mutant: options.mutant ?? options.sourceMutant,
       };
     }
