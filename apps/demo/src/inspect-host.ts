@@ -80,7 +80,8 @@ function describeVdso(vdso: LiveVdso, getrandomName: string | undefined): NonNul
   const { info } = vdso.image;
   let symbols: VdsoSymbol[] = [];
   try {
-    symbols = vdso.image.symbols();
+    // The vDSO's exported functions: what its lookup rule takes (symbols() lists every defined symbol).
+    symbols = vdso.image.symbols().filter((symbol) => (symbol.type === 'func' || symbol.type === 'notype') && (symbol.bind === 'global' || symbol.bind === 'weak'));
   } catch {
     symbols = [];
   }

@@ -11,7 +11,7 @@ import {
   pageSize as livePageSize,
   sizeMax,
 } from '@vgetrandom/sys';
-import { type GetrandomSymbol, getrandomSymbolFor, locateVdso } from '@vgetrandom/vdso';
+import { type GetrandomSymbol, getrandomSymbolFor, locateVdso, resolveVdsoSymbol } from '@vgetrandom/vdso';
 import { type InvalidParamsCheck, OPAQUE_PARAMS_SIZE, type OpaqueParams, decodeOpaqueParams, validateOpaqueParams } from './decode.js';
 
 /** The C prototype of vDSO getrandom, for decodeFunction. */
@@ -94,12 +94,7 @@ const liveEnvironment: DiscoveryEnvironment = {
   locate: () => {
     const vdso = locateVdso();
     if (!vdso) return undefined;
-    return {
-      resolve: (name, version) => {
-        const symbol = vdso.image.lookup(name, version);
-        return symbol ? ((vdso.base + BigInt(symbol.offset)) as Address) : undefined;
-      },
-    };
+    return { resolve: (name, version) => resolveVdsoSymbol(name, version) };
   },
   bind: (address) => decodeFunction(address, VGETRANDOM_PROTOTYPE) as VgetrandomFunction,
   sizeMax,

@@ -28,3 +28,31 @@ export class VdsoParseError extends Error {
     this.offset = offset;
   }
 }
+
+/** Thrown for an options object the package cannot use: an unknown field, or a bad value. */
+export class VdsoOptionError extends TypeError {
+  override readonly name = 'VdsoOptionError';
+  readonly code = 'ERR_VDSO_INVALID_OPTION';
+  /** The field at fault, as `lookup options.rule`. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super(`${option}: ${message}`);
+    this.option = option;
+  }
+}
+
+/**
+ * Refuses anything but a plain object whose own fields are among `known` (undefined counts
+ * as absent): a misspelt field would otherwise be ignored without a word.
+ */
+export function checkOptionFields(options: unknown, where: string, known: readonly string[]): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new VdsoOptionError(where, `must be an object with any of ${known.join(', ')} (got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options})`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new VdsoOptionError(`${where}.${key}`, `unknown option; the known ones are ${known.join(', ')}`);
+  }
+  return options as Record<string, unknown>;
+}

@@ -1,7 +1,22 @@
-// @vgetrandom/vdso: find exported functions in the Linux vDSO. The parser is pure
-// (bytes in, symbols out); the live locator reads this process's mapped vDSO.
+// @vgetrandom/vdso: the dynamic symbols of any ELF shared object, and the Linux vDSO's
+// exported functions. The parser is pure (bytes in, symbols out); the live locator reads
+// this process's mapped vDSO.
 export { type GetrandomSymbol, getrandomSymbolFor, getrandomSymbolTable } from './arch.js';
-export { VdsoParseError, type VdsoParseErrorCode } from './errors.js';
+export { VdsoOptionError, VdsoParseError, type VdsoParseErrorCode } from './errors.js';
 export { elfHash, gnuHash } from './hash.js';
 export { type LiveVdso, locateVdso, resolveVdsoSymbol } from './native.js';
-export { type ParseOptions, VdsoImage, type VdsoImageInfo, type VdsoSymbol, parseVdso, vdsoImageLength } from './parse.js';
+export {
+  type ElfSymbol,
+  type LookupOptions,
+  type LookupRule,
+  type ParseOptions,
+  type SymbolBind,
+  type SymbolType,
+  type SymbolVisibility,
+  VdsoImage,
+  type VdsoImageInfo,
+  type VdsoSymbol,
+  parseElf,
+  parseVdso,
+  vdsoImageLength,
+} from './parse.js';

@@ -24,10 +24,24 @@ export const DT_VERDEFNUM = 0x6ffffffd;
 export const STT_NOTYPE = 0;
 export const STT_OBJECT = 1;
 export const STT_FUNC = 2;
+export const STT_SECTION = 3;
+export const STT_FILE = 4;
+export const STT_COMMON = 5;
+export const STT_TLS = 6;
+export const STT_GNU_IFUNC = 10;
 export const STB_LOCAL = 0;
 export const STB_GLOBAL = 1;
 export const STB_WEAK = 2;
+export const STB_GNU_UNIQUE = 10;
+export const STV_DEFAULT = 0;
+export const STV_INTERNAL = 1;
+export const STV_HIDDEN = 2;
+export const STV_PROTECTED = 3;
 export const SHN_UNDEF = 0;
+/** Section indexes from here up are reserved (absolute, common, ...): the value is no address. */
+export const SHN_LORESERVE = 0xff00;
+export const SHN_ABS = 0xfff1;
+export const SHN_COMMON = 0xfff2;
 
 export const VER_FLG_BASE = 0x1;
 /** versym bit 15 marks a hidden (non-default) version; the index is the low 15 bits. */
@@ -65,7 +79,7 @@ export interface ClassLayout {
   readonly phdr: { readonly type: number; readonly offset: number; readonly vaddr: number; readonly filesz: number; readonly memsz: number };
   readonly dynSize: number;
   readonly symSize: number;
-  readonly sym: { readonly name: number; readonly info: number; readonly shndx: number; readonly value: number; readonly size: number };
+  readonly sym: { readonly name: number; readonly info: number; readonly other: number; readonly shndx: number; readonly value: number; readonly size: number };
 }
 
 export const layout32: ClassLayout = {
@@ -76,7 +90,7 @@ export const layout32: ClassLayout = {
   phdr: { type: 0, offset: 4, vaddr: 8, filesz: 16, memsz: 20 },
   dynSize: 8,
   symSize: 16,
-  sym: { name: 0, value: 4, size: 8, info: 12, shndx: 14 },
+  sym: { name: 0, value: 4, size: 8, info: 12, other: 13, shndx: 14 },
 };
 
 export const layout64: ClassLayout = {
@@ -87,7 +101,7 @@ export const layout64: ClassLayout = {
   phdr: { type: 0, offset: 8, vaddr: 16, filesz: 32, memsz: 40 },
   dynSize: 16,
   symSize: 24,
-  sym: { name: 0, info: 4, shndx: 6, value: 8, size: 16 },
+  sym: { name: 0, info: 4, other: 5, shndx: 6, value: 8, size: 16 },
 };
 
 export const E_MACHINE_OFFSET = 18;

@@ -1,6 +1,7 @@
 // The live locator: finds this process's vDSO through getauxval(AT_SYSINFO_EHDR),
 // reads exactly the bytes its PT_LOAD segments cover, and parses them once.
 import { AT_SYSINFO_EHDR, type Address, getauxval, readMemory, toAddress } from '@vgetrandom/sys';
+import { VdsoParseError } from './errors.js';
 import { type VdsoImage, parseVdso, vdsoImageLength } from './parse.js';
 
 /** This process's vDSO as mapped: where, how long, its bytes and their parse. */
@@ -43,7 +44,8 @@ export function locateVdso(): LiveVdso | undefined {
 /**
  * The callable address of `name` (at `version`, when given) in this process's vDSO, or
  * undefined when there is no vDSO or no such symbol. Cached per name and version.
- * @throws SysError off Linux or without koffi; VdsoParseError if the image is corrupt.
+ * @throws SysError off Linux or without koffi; VdsoParseError if the image is corrupt, and
+ *   ERR_VDSO_BAD_ADDRESS if the symbol's value lies outside the image's bytes (nothing to call).
  */
 export function resolveVdsoSymbol(name: string, version?: string): Address | undefined {
   const key = `${name}@${version ?? ''}`;
@@ -51,7 +53,10 @@ export function resolveVdsoSymbol(name: string, version?: string): Address | und
   if (known !== undefined) return known ?? undefined;
   const vdso = locateVdso();
   const symbol = vdso?.image.lookup(name, version);
-  const address = vdso && symbol ? toAddress(vdso.base + BigInt(symbol.offset)) : null;
+  if (symbol && symbol.offset === undefined) {
+    throw new VdsoParseError('ERR_VDSO_BAD_ADDRESS', 0, `the vDSO's ${name} has the value 0x${symbol.value.toString(16)}, outside the image's bytes: there is nothing to call`);
+  }
+  const address = vdso && symbol ? toAddress(vdso.base + BigInt(symbol.offset!)) : null;
   resolved.set(key, address);
   return address ?? undefined;
 }

@@ -36,6 +36,13 @@ function image(options: Partial<SyntheticVdsoOptions> = {}) {
   };
 }
 
+/** Stretches the first program header (the PT_LOAD) over the whole of `grown`: bytes appended to an image. */
+function loadCovers(grown: Uint8Array): void {
+  const view = new DataView(grown.buffer, grown.byteOffset);
+  view.setBigUint64(64 + 32, BigInt(grown.length), true);
+  view.setBigUint64(64 + 40, BigInt(grown.length), true);
+}
+
 function refusal(run: () => unknown): { code: string; offset: number; message: string } {
   try {
     run();
@@ -108,14 +115,14 @@ describe('refused images: code, offset and message', () => {
     expect(refusal(() => parseVdso(bytes))).toEqual({
       code: 'ERR_VDSO_BAD_ADDRESS',
       offset: 0,
-      message: `DT_STRTAB address 0x${(LOAD + BigInt(bytes.length)).toString(16)} falls outside the image (at offset 0)`,
+      message: `DT_STRTAB address 0x${(LOAD + BigInt(bytes.length)).toString(16)} lies in no PT_LOAD segment's file bytes (at offset 0)`,
     });
   });
 
   it('an address below the load address', () => {
     const { bytes, setTag } = image();
     setTag(DT_SYMTAB, LOAD - 1n);
-    expect(refusal(() => parseVdso(bytes))).toMatchObject({ code: 'ERR_VDSO_BAD_ADDRESS', message: 'DT_SYMTAB address 0xffff falls outside the image (at offset 0)' });
+    expect(refusal(() => parseVdso(bytes))).toMatchObject({ code: 'ERR_VDSO_BAD_ADDRESS', message: "DT_SYMTAB address 0xffff lies in no PT_LOAD segment's file bytes (at offset 0)" });
   });
 
   it('a GNU hash table with no buckets, or no bloom words', () => {
@@ -230,6 +237,7 @@ describe('corners that are not refused', () => {
     const grown = new Uint8Array(bytes.length + 800);
     setTag(DT_VERDEF, LOAD + BigInt(bytes.length));
     grown.set(bytes);
+    loadCovers(grown);
     const view = new DataView(grown.buffer);
     for (let word = 0; word < 200; word += 1) view.setUint32(bytes.length + word * 4, 4, true);
     // (bytes.length + 800) / 20 entries end before the run does; walking on would fall off the image.
@@ -315,10 +323,19 @@ describe('what info and the symbol filters say', () => {
     const target = parsed.lookup('time')!;
     view.setUint8(at(DT_SYMTAB) + target.index * 24 + 4, (bind << 4) | type);
     const exported = (type === 0 || type === 2) && (bind === 1 || bind === 2);
+    // check_match()'s ALLOWED_STT, and do_lookup_x()'s bindings.
+    const linked = [0, 1, 2, 5, 6, 10].includes(type) && [1, 2, 10].includes(bind);
     const again = parseVdso(bytes);
     expect(again.lookup('time') !== undefined, 'lookup').toBe(exported);
-    expect(again.symbols().some((symbol) => symbol.name === 'time'), 'symbols()').toBe(exported);
-    if (exported) expect(again.lookup('time')).toMatchObject({ type: type === 2 ? 'func' : 'notype', bind: bind === 1 ? 'global' : 'weak' });
+    expect(again.lookup('time', undefined, { rule: 'linker' }) !== undefined, 'lookup under the linker rule').toBe(linked);
+    const listed = again.symbols().find((symbol) => symbol.name === 'time');
+    expect(listed, 'symbols() lists every defined symbol').toMatchObject({
+      type: ['notype', 'object', 'func', 'section', 'file', 'common', 'tls', 'type 7', 'type 8', 'type 9', 'ifunc'][type],
+      bind: bind === 10 ? 'unique' : ['local', 'global', 'weak'][bind],
+      visibility: 'default',
+    });
+    // A TLS value is an offset in the thread's block, not an address: no image offset.
+    expect(listed!.offset === undefined, 'offset').toBe(type === 6);
   });
 
   it('reports the size of each symbol as stored (st_size), in both classes', () => {
@@ -392,7 +409,7 @@ describe('messages name the structure that a cut or a bad value is in', () => {
   ])('a %s address outside the image', (name, tag) => {
     const { bytes, setTag } = image();
     setTag(tag, LOAD + BigInt(bytes.length));
-    expect(refusal(() => parseVdso(bytes))).toEqual({ code: 'ERR_VDSO_BAD_ADDRESS', offset: 0, message: `${name} address 0x${(LOAD + BigInt(bytes.length)).toString(16)} falls outside the image (at offset 0)` });
+    expect(refusal(() => parseVdso(bytes))).toEqual({ code: 'ERR_VDSO_BAD_ADDRESS', offset: 0, message: `${name} address 0x${(LOAD + BigInt(bytes.length)).toString(16)} lies in no PT_LOAD segment's file bytes (at offset 0)` });
   });
 
   it.each([
@@ -461,15 +478,14 @@ describe('messages name the structure that a cut or a bad value is in', () => {
     versym.setTag(DT_VERSYM, LOAD + BigInt(versym.bytes.length - 1));
     expect(refusal(() => parseVdso(versym.bytes).symbols())).toMatchObject({ code: 'ERR_VDSO_TRUNCATED', message: expect.stringMatching(/^versym of symbol 1 needs 2 bytes/) });
 
+    // A symbol's value past the image is a value (as `_end` in .bss is in any library): no offset.
     const address = image();
     const time = parseVdso(address.bytes).lookup('time')!;
     const entry = address.at(DT_SYMTAB) + time.index * 24;
-    address.view.setBigUint64(entry + 8, LOAD + BigInt(address.bytes.length), true);
-    expect(refusal(() => parseVdso(address.bytes).lookup('time'))).toEqual({
-      code: 'ERR_VDSO_BAD_ADDRESS',
-      offset: entry,
-      message: `symbol time address 0x${(LOAD + BigInt(address.bytes.length)).toString(16)} falls outside the image (at offset ${entry})`,
-    });
+    const past = LOAD + BigInt(address.bytes.length);
+    address.view.setBigUint64(entry + 8, past, true);
+    for (const rule of ['vdso', 'linker'] as const) expect(parseVdso(address.bytes).lookup('time', undefined, { rule })).toMatchObject({ name: 'time', value: past, offset: undefined });
+    expect(parseVdso(address.bytes).symbols().find((symbol) => symbol.name === 'time')).toMatchObject({ value: past, offset: undefined });
   });
 
   it.each([
@@ -505,6 +521,7 @@ describe('hash tables that end exactly at the end of the image', () => {
     const view = new DataView(grown.buffer);
     setTag(tag, LOAD + BigInt(bytes.length));
     grown.set(bytes);
+    loadCovers(grown);
     table.forEach((word, index) => view.setUint32(bytes.length + index * 4, word, true));
     return { grown, at: bytes.length };
   }

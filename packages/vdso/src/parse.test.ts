@@ -30,7 +30,11 @@ function resolvesExactly(options: SyntheticVdsoOptions) {
     expect(symbol!.offset).toBe(Number(values.get(name)! - (options.loadVaddr ?? 0x10000n)));
   }
   for (const name of mustMiss) expect(image.lookup(name), name).toBeUndefined();
-  expect(image.symbols().map((symbol) => symbol.name).sort()).toEqual([...mustFind].sort());
+  // The linker's rule also takes the object; neither rule takes a local or an undefined symbol.
+  for (const name of [...mustFind, 'LINUX_2.6']) expect(image.lookup(name, undefined, { rule: 'linker' })?.name, name).toBe(name);
+  for (const name of ['__vdso_local', 'memcpy', '__vdso_nothing']) expect(image.lookup(name, undefined, { rule: 'linker' }), name).toBeUndefined();
+  // symbols() lists every defined symbol, whatever its type and binding.
+  expect(image.symbols().map((symbol) => symbol.name).sort()).toEqual([...mustFind, 'LINUX_2.6', '__vdso_local'].sort());
   return image;
 }
 

@@ -1,13 +1,16 @@
-// A pure parser for vDSO-like ELF shared objects: finds the dynamic symbol table
-// through PT_DYNAMIC and resolves names via DT_GNU_HASH (preferred) or DT_HASH, with
-// symbol versions when the image has them. It reads bytes only; nothing here is native.
+// A pure parser for the dynamic symbols of an ELF shared object, the vDSO or any other:
+// finds the dynamic symbol table through PT_DYNAMIC, lists every defined symbol, and
+// resolves names via DT_GNU_HASH (preferred) or DT_HASH, with symbol versions when the image
+// has them, under the vDSO's lookup rule or the dynamic linker's. It reads bytes only;
+// nothing here is native.
 //
 //   image bytes
 //   +--------+--------------+ ... +-----------------+ ... +--------+--------+--------+
 //   | Ehdr   | Phdr[phnum]  |     | PT_DYNAMIC: Dyn |     | dynsym | dynstr | hashes |
 //   +--------+--------------+ ... +-----------------+ ... +--------+--------+--------+
-//   Dyn entries hold virtual addresses; image offset = vaddr - PT_LOAD.p_vaddr + PT_LOAD.p_offset.
-import { VdsoParseError } from './errors.js';
+//   Dyn entries hold virtual addresses; the PT_LOAD segment whose file bytes hold one gives
+//   its image offset = vaddr - p_vaddr + p_offset.
+import { VdsoOptionError, VdsoParseError, checkOptionFields } from './errors.js';
 import { elfHash, gnuHash } from './hash.js';
 import {
   DT_GNU_HASH,
@@ -28,11 +31,21 @@ import {
   E_MACHINE_OFFSET,
   PT_DYNAMIC,
   PT_LOAD,
+  SHN_ABS,
+  SHN_LORESERVE,
   SHN_UNDEF,
   STB_GLOBAL,
+  STB_GNU_UNIQUE,
+  STB_LOCAL,
   STB_WEAK,
+  STT_COMMON,
+  STT_FILE,
   STT_FUNC,
+  STT_GNU_IFUNC,
   STT_NOTYPE,
+  STT_OBJECT,
+  STT_SECTION,
+  STT_TLS,
   VERDAUX_SIZE,
   VERDEF_SIZE,
   VERSYM_HIDDEN,
@@ -45,28 +58,64 @@ import {
 } from './layout.js';
 import { ByteReader } from './reader.js';
 
-/** An exported function of the image. */
+/** st_type, by the names readelf prints (lowercase); others as `type N`. */
+export type SymbolType = 'notype' | 'object' | 'func' | 'section' | 'file' | 'common' | 'tls' | 'ifunc' | `type ${number}`;
+/** st_bind (`unique` is STB_GNU_UNIQUE); others as `bind N`. */
+export type SymbolBind = 'local' | 'global' | 'weak' | 'unique' | `bind ${number}`;
+/** The low two bits of st_other. */
+export type SymbolVisibility = 'default' | 'internal' | 'hidden' | 'protected';
+
+/**
+ * Which symbols a lookup accepts, and how it treats versions:
+ * - `'vdso'`: the kernel's vDSO parser (tools/testing/selftests/vDSO/parse_vdso.c,
+ *   vdso_sym()): functions and untyped symbols, global or weak, defined.
+ * - `'linker'`: the dynamic linker's (glibc 2.41 elf/dl-lookup.c, check_match() and
+ *   do_lookup_x(), as dlsym() and dlvsym() call them): every code or data kind (untyped,
+ *   object, function, common, TLS, IFUNC), global, weak or unique, not hidden or internal,
+ *   with a value (0 only for absolute and TLS symbols), defined.
+ */
+export type LookupRule = 'vdso' | 'linker';
+
+/** A defined dynamic symbol of the image. */
 export interface VdsoSymbol {
   readonly name: string;
-  /** The version it is defined under (`'LINUX_2.6'`), or undefined in an unversioned image. */
+  /** The version it is defined under (`'LINUX_2.6'`), or undefined for an unversioned one. */
   readonly version: string | undefined;
   /** True for a non-default version (`name@V` rather than `name@@V`). */
   readonly hidden: boolean;
-  readonly type: 'func' | 'notype';
-  readonly bind: 'global' | 'weak';
+  readonly type: SymbolType;
+  readonly bind: SymbolBind;
+  readonly visibility: SymbolVisibility;
   /** st_value as stored in the file: what `readelf -Ws` prints. */
   readonly value: bigint;
-  /** Byte offset of the symbol inside the image: add the image's base for a callable address. */
-  readonly offset: number;
+  /**
+   * Byte offset in the image where the value's bytes are (add the image's base for a callable
+   * address): set when the value is an address inside a PT_LOAD segment's file bytes; undefined
+   * for one past them (`.bss`, as `_end`), a TLS offset, or an absolute value.
+   */
+  readonly offset: number | undefined;
   readonly size: bigint;
+  /** st_shndx: the section it is defined in; 0xfff1 absolute, 0xfff2 common. */
+  readonly section: number;
   /** Index in the dynamic symbol table. */
   readonly index: number;
+}
+
+/** The same record under the name that fits any shared object. */
+export type ElfSymbol = VdsoSymbol;
+
+/** Options for lookup(). */
+export interface LookupOptions {
+  /** The rule to look up by; default the image's (`'vdso'` from parseVdso, `'linker'` from parseElf). */
+  readonly rule?: LookupRule;
 }
 
 /** What kind of image was parsed, and how its symbols are found. */
 export interface VdsoImageInfo {
   readonly elfClass: 32 | 64;
   readonly littleEndian: boolean;
+  /** EI_OSABI: 0 System V, 3 GNU (which STB_GNU_UNIQUE and STT_GNU_IFUNC belong to), ... */
+  readonly osabi: number;
   readonly machine: number;
   /** e.g. `'x86_64'`, or `'unknown (N)'`. */
   readonly machineName: string;
@@ -78,10 +127,19 @@ export interface VdsoImageInfo {
   readonly symbolCount: number;
 }
 
-/** Options for parseVdso(). */
+/** Options for parseVdso() and parseElf(). */
 export interface ParseOptions {
   /** Bytes per DT_HASH entry; default 8 for 64-bit s390 images, else 4. */
   readonly hashEntrySize?: 4 | 8;
+  /** The default rule of lookup(); default `'vdso'` from parseVdso, `'linker'` from parseElf. */
+  readonly rule?: LookupRule;
+}
+
+const LOOKUP_RULES: readonly LookupRule[] = ['vdso', 'linker'];
+
+function checkRule(rule: unknown, where: string): LookupRule | undefined {
+  if (rule === undefined || LOOKUP_RULES.includes(rule as LookupRule)) return rule as LookupRule | undefined;
+  throw new VdsoOptionError(where, `must be 'vdso' or 'linker' (got ${typeof rule === 'string' ? `'${rule}'` : String(rule)})`);
 }
 
 interface SysvHash {
@@ -100,13 +158,22 @@ interface GnuHash {
 }
 
 /**
- * Parses an ELF image (ELFCLASS32/64, little or big endian) far enough to look up
- * its dynamic symbols. Pure: works on any bytes.
+ * Parses a vDSO image (ELFCLASS32/64, little or big endian) far enough to look up its
+ * dynamic symbols; lookups follow the vDSO's rule unless told otherwise. Pure: works on any bytes.
  * @throws VdsoParseError (ERR_VDSO_TRUNCATED, ERR_VDSO_BAD_MAGIC, ERR_VDSO_NO_DYNAMIC, ...)
- *   when the image is not a usable ELF shared object.
+ *   when the image is not a usable ELF shared object; VdsoOptionError for bad options.
  */
 export function parseVdso(bytes: Uint8Array | DataView, options: ParseOptions = {}): VdsoImage {
-  return new VdsoImage(bytes, options);
+  return new VdsoImage(bytes, options, 'vdso');
+}
+
+/**
+ * Parses any ELF shared object (a library file's bytes) for its dynamic symbols; lookups
+ * follow the dynamic linker's rule unless told otherwise. The same parser as parseVdso().
+ * @throws VdsoParseError when the image is not a usable ELF shared object; VdsoOptionError for bad options.
+ */
+export function parseElf(bytes: Uint8Array | DataView, options: ParseOptions = {}): VdsoImage {
+  return new VdsoImage(bytes, options, 'linker');
 }
 
 /**
@@ -136,10 +203,12 @@ export function vdsoImageLength(bytes: Uint8Array | DataView): number {
  */
 export class VdsoImage {
   readonly info: VdsoImageInfo;
+  /** The rule lookup() follows when not told otherwise. */
+  readonly rule: LookupRule;
   private readonly reader: ByteReader;
   private readonly classLayout: ClassLayout;
-  private readonly loadVaddr: bigint;
-  private readonly loadOffset: number;
+  /** The PT_LOAD segments' file bytes: where a virtual address lies in the image. */
+  private readonly segments: ReadonlyArray<{ readonly vaddr: bigint; readonly offset: number; readonly filesz: number }>;
   private readonly symtab: number;
   private readonly strtab: number;
   private readonly strtabEnd: number;
@@ -149,9 +218,15 @@ export class VdsoImage {
   private readonly verdef: number | undefined;
   private readonly verdefCount: number | undefined;
   private versionNames: Map<number, string> | undefined;
+  private versionNamesWithBase: Map<number, string> | undefined;
   private symbolList: VdsoSymbol[] | undefined;
 
-  constructor(bytes: Uint8Array | DataView, options: ParseOptions = {}) {
+  constructor(bytes: Uint8Array | DataView, options: ParseOptions = {}, defaultRule: LookupRule = 'vdso') {
+    const given = checkOptionFields(options, 'parse options', ['hashEntrySize', 'rule']);
+    if (given['hashEntrySize'] !== undefined && given['hashEntrySize'] !== 4 && given['hashEntrySize'] !== 8) {
+      throw new VdsoOptionError('parse options.hashEntrySize', `must be 4 or 8 (got ${String(given['hashEntrySize'])})`);
+    }
+    this.rule = checkRule(given['rule'], 'parse options.rule') ?? defaultRule;
     const { reader, classLayout, elfClass } = readIdentity(bytes);
     this.reader = reader;
     this.classLayout = classLayout;
@@ -159,17 +234,16 @@ export class VdsoImage {
     // follows a check of its structure, it names the structure (a read there cannot fail).
     const machine = reader.u16(E_MACHINE_OFFSET, ELF_HEADER);
 
-    // The first PT_LOAD gives the load bias; PT_DYNAMIC locates the dynamic section.
-    let load: { offset: number; vaddr: bigint } | undefined;
+    // The PT_LOAD segments map addresses to file bytes; PT_DYNAMIC locates the dynamic section.
+    const segments: Array<{ vaddr: bigint; offset: number; filesz: number }> = [];
     let dynamic: { offset: number; size: number } | undefined;
     forEachProgramHeader(reader, classLayout, (type, offset, vaddr, filesz) => {
-      if (type === PT_LOAD && load === undefined) load = { offset, vaddr };
+      if (type === PT_LOAD) segments.push({ vaddr, offset, filesz });
       if (type === PT_DYNAMIC && dynamic === undefined) dynamic = { offset, size: filesz };
     });
-    if (load === undefined) throw new VdsoParseError('ERR_VDSO_NO_LOAD', 0, 'the image has no PT_LOAD segment');
+    if (segments.length === 0) throw new VdsoParseError('ERR_VDSO_NO_LOAD', 0, 'the image has no PT_LOAD segment');
     if (dynamic === undefined) throw new VdsoParseError('ERR_VDSO_NO_DYNAMIC', 0, 'the image has no PT_DYNAMIC segment');
-    this.loadOffset = load.offset;
-    this.loadVaddr = load.vaddr;
+    this.segments = segments;
 
     const tags = readDynamic(reader, classLayout, dynamic.offset, dynamic.size);
     const symtabAddress = tags.get(DT_SYMTAB);
@@ -194,7 +268,7 @@ export class VdsoImage {
     }
     if (gnuAddress !== undefined) this.gnu = this.readGnuHeader(this.toOffset(gnuAddress, 'DT_GNU_HASH'));
     if (sysvAddress !== undefined) {
-      const entrySize = options.hashEntrySize ?? (machine === EM_S390 && elfClass === 64 ? 8 : 4);
+      const entrySize = (given['hashEntrySize'] as 4 | 8 | undefined) ?? (machine === EM_S390 && elfClass === 64 ? 8 : 4);
       this.sysv = this.readSysvHeader(this.toOffset(sysvAddress, 'DT_HASH'), entrySize);
     }
 
@@ -212,6 +286,7 @@ export class VdsoImage {
     this.info = {
       elfClass,
       littleEndian: reader.littleEndian,
+      osabi: reader.u8(7, ELF_HEADER),
       machine,
       machineName: machineNames[machine] ?? `unknown (${machine})`,
       length: reader.length,
@@ -222,34 +297,64 @@ export class VdsoImage {
   }
 
   /**
-   * Finds an exported function by name, and by version when given and the image is
-   * versioned. Accepts STT_FUNC and STT_NOTYPE, STB_GLOBAL and STB_WEAK, defined symbols only.
-   * Without a version it returns what dlsym() would: the default (`@@`) definition, never a
-   * hidden (`@`, old) one, wherever they sit in the hash chain (glibc 2.41
-   * elf/dl-lookup.c: check_match() skips versym entries with bit 0x8000 when no version is
-   * asked for). With a version, that version, hidden or not, as dlvsym() does.
-   * @throws VdsoParseError when the hash tables or symbol entries it walks are corrupt.
+   * Finds a symbol by name, and by version when given and the image is versioned, under
+   * `options.rule` (default: the image's rule, see LookupRule).
+   * - `'vdso'`: functions and untyped symbols, global or weak, defined. Without a version it
+   *   returns what dlsym() would: the default (`@@`) definition, never a hidden (`@`, old)
+   *   one, wherever they sit in the hash chain; with one, that version, hidden or not.
+   * - `'linker'`: check_match() and do_lookup_x() of glibc 2.41's elf/dl-lookup.c as dlsym()
+   *   and dlvsym() call them. The first symbol of the hash chain that passes decides; one that
+   *   is hidden or internal, or local, is then not found. Without a version: an unversioned
+   *   (index 0 or 1) definition at once, else the default (`@@`) version when exactly one
+   *   is in the chain. With a version: only that version (hidden or not), by name, the
+   *   base version (the soname) included. Undefined entries are skipped (as check_match()
+   *   does for relocations; dlsym() would accept one with a nonzero value, which only
+   *   executables carry).
+   * @throws VdsoParseError when the hash tables or symbol entries it walks are corrupt;
+   *   VdsoOptionError for bad options.
    */
-  lookup(name: string, version?: string): VdsoSymbol | undefined {
-    return this.gnu ? this.lookupGnu(this.gnu, name, version) : this.lookupSysv(this.sysv!, name, version);
+  lookup(name: string, version?: string, options?: LookupOptions): VdsoSymbol | undefined {
+    const rule = checkRule(checkOptionFields(options, 'lookup options', ['rule'])['rule'], 'lookup options.rule') ?? this.rule;
+    if (rule === 'vdso') return this.walk(name, (index) => this.matchVdso(index, name, version));
+    let candidate: VdsoSymbol | undefined;
+    let candidates = 0;
+    const direct = this.walk(name, (index) => {
+      const symbol = this.readSymbol(index);
+      if (!linkerAccepts(symbol) || symbol.name !== name) return undefined;
+      if (this.versym === undefined) return symbol;
+      const raw = this.rawVersym(index);
+      if (version !== undefined) return this.versionNamesByIndex(true).get(raw & VERSYM_INDEX_MASK) === version ? symbol : undefined;
+      if ((raw & VERSYM_INDEX_MASK) < 2) return symbol;
+      // A versioned definition: a candidate for dlsym() unless hidden; the walk goes on.
+      if ((raw & VERSYM_HIDDEN) === 0 && candidates++ === 0) candidate = symbol;
+      return undefined;
+    });
+    const found = direct ?? (candidates === 1 ? candidate : undefined);
+    if (!found || found.visibility === 'hidden' || found.visibility === 'internal') return undefined;
+    return found.bind === 'global' || found.bind === 'weak' || found.bind === 'unique' ? found : undefined;
   }
 
   /**
-   * Every exported function (same filter as lookup), in symbol-table order.
-   * @throws VdsoParseError when a symbol entry or its name is corrupt.
+   * Every defined dynamic symbol (st_shndx not SHN_UNDEF), of any type and binding, in
+   * symbol-table order: what `readelf --dyn-syms` lists, less the undefined entries.
+   * @throws VdsoParseError when a symbol entry, its name or its version entry is corrupt.
    */
   symbols(): VdsoSymbol[] {
     if (this.symbolList) return this.symbolList;
     const list: VdsoSymbol[] = [];
     for (let index = 1; index < this.info.symbolCount; index += 1) {
-      const symbol = this.readExported(index);
-      if (symbol) list.push(symbol);
+      if (this.sectionOf(index) !== SHN_UNDEF) list.push(this.readSymbol(index));
     }
     this.symbolList = list;
     return list;
   }
 
-  private lookupGnu(table: GnuHash, name: string, version: string | undefined): VdsoSymbol | undefined {
+  /** The first symbol of `name`'s hash chain that `match` accepts. */
+  private walk(name: string, match: (index: number) => VdsoSymbol | undefined): VdsoSymbol | undefined {
+    return this.gnu ? this.walkGnu(this.gnu, name, match) : this.walkSysv(this.sysv!, name, match);
+  }
+
+  private walkGnu(table: GnuHash, name: string, match: (index: number) => VdsoSymbol | undefined): VdsoSymbol | undefined {
     const hash = gnuHash(name);
     if (!this.bloomMayContain(table, hash)) return undefined;
     const buckets = table.offset + 16 + table.bloomSize * this.reader.wordSize;
@@ -266,7 +371,7 @@ export class VdsoImage {
       if (index >= count) return undefined;
       const chainHash = this.reader.u32(chains + (index - table.symbolOffset) * 4, GNU_CHAIN);
       if ((chainHash | 1) === (hash | 1)) {
-        const symbol = this.match(index, name, version);
+        const symbol = match(index);
         if (symbol) return symbol;
       }
       if ((chainHash & 1) !== 0) return undefined;
@@ -274,7 +379,7 @@ export class VdsoImage {
     }
   }
 
-  private lookupSysv(table: SysvHash, name: string, version: string | undefined): VdsoSymbol | undefined {
+  private walkSysv(table: SysvHash, name: string, match: (index: number) => VdsoSymbol | undefined): VdsoSymbol | undefined {
     const hash = elfHash(name);
     const buckets = table.offset + 2 * table.entrySize;
     const chains = buckets + table.bucketCount * table.entrySize;
@@ -284,23 +389,40 @@ export class VdsoImage {
       if (index >= table.chainCount || steps >= table.chainCount) {
         throw new VdsoParseError('ERR_VDSO_BAD_HASH', chains, `DT_HASH chain is cyclic or leaves the table (symbol ${index} of ${table.chainCount})`);
       }
-      const symbol = this.match(index, name, version);
+      const symbol = match(index);
       if (symbol) return symbol;
       index = this.hashEntry(chains + index * table.entrySize, table.entrySize, 'DT_HASH chain');
     }
     return undefined;
   }
 
-  private match(index: number, name: string, version: string | undefined): VdsoSymbol | undefined {
-    const symbol = this.readExported(index);
-    if (!symbol || symbol.name !== name) return undefined;
+  /** The vDSO rule: a defined global or weak function or untyped symbol of that name and version. */
+  private matchVdso(index: number, name: string, version: string | undefined): VdsoSymbol | undefined {
+    const { sym, symSize } = this.classLayout;
+    const entry = this.symtab + index * symSize;
+    this.reader.check(entry, symSize, `symbol ${index}`);
+    const info = this.reader.u8(entry + sym.info, `symbol ${index}`);
+    const type = info & 0xf;
+    const bind = info >> 4;
+    if (type !== STT_FUNC && type !== STT_NOTYPE) return undefined;
+    if (bind !== STB_GLOBAL && bind !== STB_WEAK) return undefined;
+    if (this.sectionOf(index) === SHN_UNDEF) return undefined;
+    const symbol = this.readSymbol(index);
+    if (symbol.name !== name) return undefined;
     if (version === undefined) return symbol.hidden ? undefined : symbol;
     if (symbol.version !== undefined && symbol.version !== version) return undefined;
     return symbol;
   }
 
-  /** The symbol at `index` if it is an exported function, else undefined. */
-  private readExported(index: number): VdsoSymbol | undefined {
+  private sectionOf(index: number): number {
+    const { sym, symSize } = this.classLayout;
+    const entry = this.symtab + index * symSize;
+    this.reader.check(entry, symSize, `symbol ${index}`);
+    return this.reader.u16(entry + sym.shndx, `symbol ${index}`);
+  }
+
+  /** The symbol at `index`, whatever it is. */
+  private readSymbol(index: number): VdsoSymbol {
     const { sym, symSize } = this.classLayout;
     const entry = this.symtab + index * symSize;
     const reader = this.reader;
@@ -308,40 +430,47 @@ export class VdsoImage {
     reader.check(entry, symSize, what);
     const info = reader.u8(entry + sym.info, what);
     const type = info & 0xf;
-    const bind = info >> 4;
-    const shndx = reader.u16(entry + sym.shndx, what);
-    if (type !== STT_FUNC && type !== STT_NOTYPE) return undefined;
-    if (bind !== STB_GLOBAL && bind !== STB_WEAK) return undefined;
-    if (shndx === SHN_UNDEF) return undefined;
+    const section = reader.u16(entry + sym.shndx, what);
     // Stryker disable next-line ArithmeticOperator: st_name is at offset 0 in both classes
     const nameOffset = reader.u32(entry + sym.name, what);
     const name = reader.cString(this.strtab + nameOffset, this.strtabEnd, `name of symbol ${index}`);
     const value = reader.word(entry + sym.value, what);
-    const size = reader.word(entry + sym.size, what);
-    const offset = this.toOffset(value, `symbol ${name}`, entry);
+    // An address only in a real section, and for TLS an offset in the thread's block.
+    const isAddress = section !== SHN_UNDEF && section < SHN_LORESERVE && type !== STT_TLS;
     const { version, hidden } = this.versionOf(index);
     return {
       name,
       version,
       hidden,
-      type: type === STT_FUNC ? 'func' : 'notype',
-      bind: bind === STB_GLOBAL ? 'global' : 'weak',
+      type: TYPE_NAMES[type] ?? `type ${type}`,
+      bind: BIND_NAMES[info >> 4] ?? `bind ${info >> 4}`,
+      visibility: VISIBILITY_NAMES[reader.u8(entry + sym.other, what) & 3]!,
       value,
-      offset,
-      size,
+      offset: isAddress ? this.fileOffset(value) : undefined,
+      size: reader.word(entry + sym.size, what),
+      section,
       index,
     };
   }
 
-  private versionOf(index: number): { version: string | undefined; hidden: boolean } {
-    if (this.versym === undefined) return { version: undefined, hidden: false };
-    const raw = this.reader.u16(this.versym + index * 2, `versym of symbol ${index}`);
-    // An index with no (non-base) definition is unversioned, as ld.so treats it.
-    return { version: this.versionNamesByIndex().get(raw & VERSYM_INDEX_MASK), hidden: (raw & VERSYM_HIDDEN) !== 0 };
+  private rawVersym(index: number): number {
+    return this.reader.u16(this.versym! + index * 2, `versym of symbol ${index}`);
   }
 
-  private versionNamesByIndex(): Map<number, string> {
-    if (this.versionNames) return this.versionNames;
+  private versionOf(index: number): { version: string | undefined; hidden: boolean } {
+    if (this.versym === undefined) return { version: undefined, hidden: false };
+    const raw = this.rawVersym(index);
+    // An index with no (non-base) definition is unversioned, as ld.so treats it.
+    return { version: this.versionNamesByIndex(false).get(raw & VERSYM_INDEX_MASK), hidden: (raw & VERSYM_HIDDEN) !== 0 };
+  }
+
+  /** Version names by index; with `withBase`, the base version (the soname) too, as ld.so's l_versions holds it. */
+  private versionNamesByIndex(withBase: boolean): Map<number, string> {
+    if (withBase) return (this.versionNamesWithBase ??= this.readVersionNames(true));
+    return (this.versionNames ??= this.readVersionNames(false));
+  }
+
+  private readVersionNames(withBase: boolean): Map<number, string> {
     const names = new Map<number, string>();
     const reader = this.reader;
     const limit = this.verdefCount ?? Math.floor(reader.length / VERDEF_SIZE);
@@ -353,7 +482,7 @@ export class VdsoImage {
       const auxCount = reader.u16(entry + 6, 'vd_cnt');
       const aux = reader.u32(entry + 12, 'vd_aux');
       const next = reader.u32(entry + 16, 'vd_next');
-      if ((flags & VER_FLG_BASE) === 0 && auxCount > 0) {
+      if ((withBase || (flags & VER_FLG_BASE) === 0) && auxCount > 0) {
         reader.check(entry + aux, VERDAUX_SIZE, 'Verdaux');
         const nameOffset = reader.u32(entry + aux, 'Verdaux');
         const name = reader.cString(this.strtab + nameOffset, this.strtabEnd, `version name of Verdef ${ndx}`);
@@ -362,7 +491,6 @@ export class VdsoImage {
       if (next === 0) break;
       entry += next;
     }
-    this.versionNames = names;
     return names;
   }
 
@@ -421,14 +549,44 @@ export class VdsoImage {
     return last + 1;
   }
 
-  /** Image offset of a virtual address; it must fall inside the image. */
-  private toOffset(vaddr: bigint, what: string, at = 0): number {
-    const offset = vaddr - this.loadVaddr + BigInt(this.loadOffset);
-    if (offset < 0n || offset >= BigInt(this.reader.length)) {
-      throw new VdsoParseError('ERR_VDSO_BAD_ADDRESS', at, `${what} address 0x${vaddr.toString(16)} falls outside the image`);
+  /** The image offset of a virtual address in a PT_LOAD segment's file bytes, or undefined. */
+  private fileOffset(vaddr: bigint): number | undefined {
+    for (const segment of this.segments) {
+      const within = vaddr - segment.vaddr;
+      if (within >= 0n && within < BigInt(segment.filesz)) return segment.offset + Number(within);
     }
-    return Number(offset);
+    return undefined;
   }
+
+  /** The image offset of a table the parser must read; it must lie in a segment's file bytes. */
+  private toOffset(vaddr: bigint, what: string, at = 0): number {
+    const offset = this.fileOffset(vaddr);
+    if (offset === undefined) {
+      throw new VdsoParseError('ERR_VDSO_BAD_ADDRESS', at, `${what} address 0x${vaddr.toString(16)} lies in no PT_LOAD segment's file bytes`);
+    }
+    return offset;
+  }
+}
+
+const TYPE_NAMES: Readonly<Record<number, SymbolType>> = {
+  [STT_NOTYPE]: 'notype',
+  [STT_OBJECT]: 'object',
+  [STT_FUNC]: 'func',
+  [STT_SECTION]: 'section',
+  [STT_FILE]: 'file',
+  [STT_COMMON]: 'common',
+  [STT_TLS]: 'tls',
+  [STT_GNU_IFUNC]: 'ifunc',
+};
+const BIND_NAMES: Readonly<Record<number, SymbolBind>> = { [STB_LOCAL]: 'local', [STB_GLOBAL]: 'global', [STB_WEAK]: 'weak', [STB_GNU_UNIQUE]: 'unique' };
+const VISIBILITY_NAMES: readonly SymbolVisibility[] = ['default', 'internal', 'hidden', 'protected'];
+/** check_match()'s ALLOWED_STT: code and data definitions. */
+const LINKER_TYPES: ReadonlySet<SymbolType> = new Set<SymbolType>(['notype', 'object', 'func', 'common', 'tls', 'ifunc']);
+
+/** check_match()'s first tests: a value (unless absolute or TLS), a code or data kind, defined. */
+function linkerAccepts(symbol: VdsoSymbol): boolean {
+  if (symbol.value === 0n && symbol.section !== SHN_ABS && symbol.type !== 'tls') return false;
+  return symbol.section !== SHN_UNDEF && LINKER_TYPES.has(symbol.type);
 }
 
 const ELF_HEADER = 'ELF header';

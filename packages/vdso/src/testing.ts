@@ -37,8 +37,15 @@ import {
 /** One symbol of a synthetic image. */
 export interface SyntheticSymbol {
   readonly name: string;
-  readonly type?: 'func' | 'notype' | 'object';
-  readonly bind?: 'global' | 'weak' | 'local';
+  readonly type?: 'func' | 'notype' | 'object' | 'tls' | 'ifunc' | 'common' | 'section';
+  readonly bind?: 'global' | 'weak' | 'local' | 'unique';
+  /** st_other's visibility; default 'default'. */
+  readonly visibility?: 'default' | 'internal' | 'hidden' | 'protected';
+  /**
+   * Where a defined symbol's value points: 'file' (default) at its own bytes in the image,
+   * 'bss' past the image's file bytes (as `_end`), 'absolute' an SHN_ABS value.
+   */
+  readonly placement?: 'file' | 'bss' | 'absolute';
   /** One of the image's `versions`; omitted means the global (unversioned) index. */
   readonly version?: string;
   readonly hidden?: boolean;
@@ -73,14 +80,20 @@ export interface SyntheticVdsoOptions {
 /** A synthetic image and what a correct parser must find in it. */
 export interface SyntheticVdso {
   readonly bytes: Uint8Array;
-  /** st_value of each defined, exported symbol (func/notype, global/weak), by name. */
+  /** st_value of each defined symbol, by name (the first of a name). */
   readonly values: ReadonlyMap<string, bigint>;
   /** Names a lookup must find: defined func/notype, global/weak. */
   readonly exported: readonly string[];
 }
 
+/** The soname a synthetic image's base version (index 1) is named by. */
+export const SYNTHETIC_SONAME = 'linux-synthetic.so.1';
+
 const TEXT_SLOT = 16;
 const DEFINED_SECTION = 7;
+const TYPE_CODES = { notype: STT_NOTYPE, object: STT_OBJECT, func: STT_FUNC, section: 3, common: 5, tls: 6, ifunc: 10 } as const;
+const BIND_CODES = { local: STB_LOCAL, global: STB_GLOBAL, weak: STB_WEAK, unique: 10 } as const;
+const VISIBILITY_CODES = { default: 0, internal: 1, hidden: 2, protected: 3 } as const;
 
 /** Writes a synthetic vDSO image. */
 export function buildSyntheticVdso(options: SyntheticVdsoOptions): SyntheticVdso {
@@ -106,7 +119,7 @@ export function buildSyntheticVdso(options: SyntheticVdsoOptions): SyntheticVdso
   const symbolCount = ordered.length + 1;
   const symbolOffset = 1 + undefinedSymbols.length;
 
-  const soname = 'linux-synthetic.so.1';
+  const soname = SYNTHETIC_SONAME;
   const strings: string[] = ['', soname, ...ordered.map((symbol) => symbol.name), ...versions];
   const stringOffset = new Map<string, number>();
   let dynstrSize = 0;
@@ -191,20 +204,21 @@ export function buildSyntheticVdso(options: SyntheticVdsoOptions): SyntheticVdso
     const index = position + 1;
     const entry = dynsym + index * classLayout.symSize;
     const { sym } = classLayout;
-    const type = symbol.type === 'notype' ? STT_NOTYPE : symbol.type === 'object' ? STT_OBJECT : STT_FUNC;
-    const bind = symbol.bind === 'weak' ? STB_WEAK : symbol.bind === 'local' ? STB_LOCAL : STB_GLOBAL;
+    const type = TYPE_CODES[symbol.type ?? 'func'];
+    const bind = BIND_CODES[symbol.bind ?? 'global'];
     const defined = symbol.defined !== false;
-    const value = defined ? vaddr(text + index * TEXT_SLOT) : 0n;
+    const placement = symbol.placement ?? 'file';
+    // Past the file's bytes: the image's end plus the symbol's own slot, never inside the image.
+    const value = !defined ? 0n : placement === 'bss' ? vaddr(total + index * TEXT_SLOT) : placement === 'absolute' ? BigInt(index * 0x1000 + 1) : vaddr(text + index * TEXT_SLOT);
     u32(entry + sym.name, stringOffset.get(symbol.name)!);
     u8(entry + sym.info, (bind << 4) | type);
-    u16(entry + sym.shndx, defined ? DEFINED_SECTION : 0);
+    u8(entry + sym.other, VISIBILITY_CODES[symbol.visibility ?? 'default']);
+    u16(entry + sym.shndx, !defined ? 0 : placement === 'absolute' ? 0xfff1 : DEFINED_SECTION);
     wordAt(entry + sym.value, value);
     wordAt(entry + sym.size, BigInt(TEXT_SLOT));
-    if (defined) bytes.fill(0xcc, text + index * TEXT_SLOT, text + (index + 1) * TEXT_SLOT);
-    if (defined && type !== STT_OBJECT && bind !== STB_LOCAL) {
-      exported.push(symbol.name);
-      if (!values.has(symbol.name)) values.set(symbol.name, value);
-    }
+    if (defined && placement === 'file') bytes.fill(0xcc, text + index * TEXT_SLOT, text + (index + 1) * TEXT_SLOT);
+    if (defined && !values.has(symbol.name)) values.set(symbol.name, value);
+    if (defined && (type === STT_FUNC || type === STT_NOTYPE) && (bind === STB_GLOBAL || bind === STB_WEAK)) exported.push(symbol.name);
     if (versym >= 0) {
       const versionIndex = symbol.version === undefined ? 1 : versions.indexOf(symbol.version) + 2;
       if (versionIndex === 1 && symbol.version !== undefined) throw new Error(`unknown version ${symbol.version}`);
@@ -277,3 +291,5 @@ export function buildSyntheticVdso(options: SyntheticVdsoOptions): SyntheticVdso
 
   return { bytes, values, exported };
 }
+
+export { type ReadelfSymbol, compareWithReadelf, parseReadelfDynSyms } from './readelf.js';

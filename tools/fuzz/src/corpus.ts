@@ -1,6 +1,7 @@
 // Real vDSO images of other architectures and kernels (tools/fuzz/corpus), with what
 // readelf said of each: see corpus/make-corpus.mjs for where they come from.
 import { existsSync, readFileSync } from 'node:fs';
+import type { ReadelfSymbol } from '@vgetrandom/vdso/testing';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,4 +46,19 @@ export function corpusManifest(): readonly CorpusEntry[] {
 
 export function corpusImages(): Array<CorpusEntry & { readonly bytes: Uint8Array }> {
   return corpusManifest().map((entry) => ({ ...entry, bytes: new Uint8Array(readFileSync(join(corpusDirectory, entry.file))) }));
+}
+
+/** The manifest's record of readelf's rows for an image, as the readelf differential reads them (no visibility: not recorded). */
+export function readelfRows(entry: CorpusEntry): ReadelfSymbol[] {
+  return entry.symbols.map((symbol) => ({
+    index: symbol.index,
+    name: symbol.name,
+    version: symbol.version ?? undefined,
+    hidden: symbol.hidden,
+    value: BigInt(symbol.value),
+    size: BigInt(symbol.size),
+    type: symbol.type.toLowerCase(),
+    bind: symbol.bind.toLowerCase(),
+    section: symbol.ndx,
+  }));
 }

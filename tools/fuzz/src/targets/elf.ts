@@ -2,18 +2,21 @@
 // - mutated: truncations and byte mutations of the live vDSO, the real images of other
 //   architectures (corpus/) and synthetic ones. Only a VdsoParseError or a sound result.
 // - generated: an image built from a random specification (class, byte order, hash tables,
-//   versions, symbol names of any length and kind, the last symbol and the last string at
-//   the very ends of their tables). The specification is the oracle: every exported symbol
-//   must be listed and found, by name and by version, at its offset, and nothing else.
+//   versions, symbol names of any length, every type, binding and visibility, values in the
+//   file, past it and absolute, the last symbol and the last string at the very ends of their
+//   tables). The specification is the oracle: every defined symbol is listed with its kind,
+//   version and offset, and each lookup rule finds exactly what it must, by name and by
+//   version. Untouched real images are checked against what readelf said of them.
 // - looped: a generated image whose DT_HASH chain loops back; lookups must end (a
 //   VdsoParseError or an answer), which the watchdog enforces.
 // The hash functions are also checked against reference values computed here, from the
 // definitions, on every name a case uses.
 import fc from 'fast-check';
 import * as vdso from '@vgetrandom/vdso';
-import { type SyntheticSymbol, type SyntheticVdsoOptions, buildSyntheticVdso } from '@vgetrandom/vdso/testing';
+import { createHash } from 'node:crypto';
+import { SYNTHETIC_SONAME, type SyntheticSymbol, type SyntheticVdsoOptions, buildSyntheticVdso, compareWithReadelf } from '@vgetrandom/vdso/testing';
 import type { Check } from '../runner.js';
-import { corpusImages } from '../corpus.js';
+import { corpusImages, readelfRows } from '../corpus.js';
 
 export interface MutatedCase {
   /** Base64 of the image before mutation, so a finding replays on any machine. */
@@ -74,8 +77,10 @@ function specArbitrary(looped: boolean): fc.Arbitrary<SyntheticVdsoOptions> {
       symbols: fc.uniqueArray(
         fc.record({
           name: nameArbitrary,
-          type: fc.constantFrom<'func' | 'notype' | 'object'>('func', 'func', 'func', 'notype', 'object'),
-          bind: fc.constantFrom<'global' | 'weak' | 'local'>('global', 'global', 'weak', 'local'),
+          type: fc.constantFrom<NonNullable<SyntheticSymbol['type']>>('func', 'func', 'func', 'notype', 'object', 'tls', 'ifunc', 'common', 'section'),
+          bind: fc.constantFrom<NonNullable<SyntheticSymbol['bind']>>('global', 'global', 'weak', 'local', 'unique'),
+          visibility: fc.constantFrom<NonNullable<SyntheticSymbol['visibility']>>('default', 'default', 'default', 'protected', 'hidden', 'internal'),
+          placement: fc.constantFrom<NonNullable<SyntheticSymbol['placement']>>('file', 'file', 'file', 'bss', 'absolute'),
           versionPick: fc.nat(),
           hidden: fc.boolean(),
           defined: fc.constantFrom(true, true, true, true, false),
@@ -149,6 +154,18 @@ export function referenceGnuHash(name: string): number {
 
 type Outcome = ReturnType<Check<ElfCase>>;
 
+/** What the vDSO rule takes: a defined global or weak function or untyped symbol. */
+function isVdsoExport(symbol: { type: string; bind: string; section: number }): boolean {
+  return (symbol.type === 'func' || symbol.type === 'notype') && (symbol.bind === 'global' || symbol.bind === 'weak') && symbol.section !== 0;
+}
+
+let corpusIndex: Map<string, { file: string; rows: ReturnType<typeof readelfRows> }> | undefined;
+/** The corpus images by the SHA-256 of their bytes, with readelf's rows for each. */
+function corpusBySha() {
+  corpusIndex ??= new Map(corpusImages().map((entry) => [entry.imageSha256, { file: entry.file, rows: readelfRows(entry) }]));
+  return corpusIndex;
+}
+
 function isParseError(error: unknown): boolean {
   return error instanceof Error && error.name === 'VdsoParseError';
 }
@@ -159,31 +176,43 @@ function checkSound(implementation: VdsoImplementation, bytes: Uint8Array, untou
   try {
     const image = implementation.parseVdso(bytes);
     const listed = image.symbols();
+    const outside = (offset: number | undefined) => offset !== undefined && (offset < 0 || offset >= bytes.length);
     for (const symbol of listed) {
       operations += 1;
-      if (symbol.offset < 0 || symbol.offset >= bytes.length) {
+      if (outside(symbol.offset)) {
         return { ok: false, operations, message: `symbols() returned ${symbol.name} at offset ${symbol.offset}, outside the ${bytes.length}-byte image` };
       }
+      if (symbol.section === 0) return { ok: false, operations, message: `symbols() lists ${symbol.name}, which is undefined (SHN_UNDEF)` };
     }
-    // Differential: symbols() walks the symbol table linearly, lookup() goes through the
-    // hash table. On an image the fuzzer did not touch, every listed symbol must be found
-    // by its name and version, at the same offset.
     if (untouched) {
+      // Differential: symbols() walks the symbol table linearly, lookup() goes through the
+      // hash table. On an image the fuzzer did not touch, every listed symbol the vDSO rule
+      // takes must be found by its name and version, at the same offset.
       for (const symbol of listed) {
+        if (!isVdsoExport(symbol)) continue;
         operations += 1;
-        const found = image.lookup(symbol.name, symbol.version);
+        const found = image.lookup(symbol.name, symbol.version, { rule: 'vdso' });
         if (!found || found.offset !== symbol.offset) {
           return { ok: false, operations, message: `symbols() lists ${symbol.name}${symbol.version ? `@${symbol.version}` : ''} but lookup() ${found ? `returns offset ${found.offset}, not ${symbol.offset}` : 'does not find it'}` };
         }
       }
+      // A real image: readelf's listing of it is the oracle, for every symbol and both rules' finds.
+      const entry = corpusBySha().get(createHash('sha256').update(bytes).digest('hex'));
+      if (entry) {
+        operations += entry.rows.length;
+        const differences = compareWithReadelf(image as vdso.VdsoImage, entry.rows, 1);
+        if (differences.length > 0) return { ok: false, operations, message: `${entry.file}, against readelf: ${differences[0]}` };
+      }
     }
     for (const name of NAMES) {
-      operations += 1;
-      const symbol = image.lookup(name);
-      if (symbol && symbol.name !== name) return { ok: false, operations, message: `lookup('${name}') returned '${symbol.name}'` };
-      if (symbol && !listed.some((entry) => entry.index === symbol.index)) return { ok: false, operations, message: `lookup('${name}') found symbol ${symbol.index}, which symbols() does not list` };
-      if (symbol && (symbol.offset < 0 || symbol.offset >= bytes.length)) {
-        return { ok: false, operations, message: `lookup('${name}') returned offset ${symbol.offset}, outside the image` };
+      for (const rule of ['vdso', 'linker'] as const) {
+        operations += 1;
+        const symbol = image.lookup(name, undefined, { rule });
+        if (!symbol) continue;
+        if (symbol.name !== name) return { ok: false, operations, message: `lookup('${name}', { rule: '${rule}' }) returned '${symbol.name}'` };
+        if (!listed.some((entry) => entry.index === symbol.index)) return { ok: false, operations, message: `lookup('${name}', { rule: '${rule}' }) found symbol ${symbol.index}, which symbols() does not list` };
+        if (outside(symbol.offset)) return { ok: false, operations, message: `lookup('${name}', { rule: '${rule}' }) returned offset ${symbol.offset}, outside the image` };
+        if (rule === 'vdso' && !isVdsoExport(symbol)) return { ok: false, operations, message: `lookup('${name}') under the vDSO rule returned a ${symbol.bind} ${symbol.type} symbol` };
       }
     }
   } catch (error) {
@@ -205,48 +234,74 @@ function checkGenerated(implementation: VdsoImplementation, spec: SyntheticVdsoO
   const built = buildSyntheticVdso(spec);
   const versioned = (spec.versions ?? ['LINUX_2.6']).length > 0 && spec.omitVerdef !== true;
   const loadVaddr = spec.loadVaddr ?? 0x10000n;
-  const exported = spec.symbols.filter((symbol) => symbol.defined !== false && symbol.type !== 'object' && symbol.bind !== 'local');
-  const expectation = (symbol: SyntheticSymbol) => ({
-    version: versioned ? symbol.version : undefined,
-    hidden: versioned && symbol.hidden === true,
-    offset: Number(built.values.get(symbol.name)! - loadVaddr),
-  });
+  const defined = spec.symbols.filter((symbol) => symbol.defined !== false);
+  /** What the specification says of a defined symbol, computed here and not by the parser. */
+  const expectation = (symbol: SyntheticSymbol) => {
+    const type = symbol.type ?? 'func';
+    const bind = symbol.bind ?? 'global';
+    const visibility = symbol.visibility ?? 'default';
+    const placement = symbol.placement ?? 'file';
+    const value = built.values.get(symbol.name)!;
+    // check_match(): a value (nonzero here), a code or data kind; do_lookup_x(): not hidden or internal, not local.
+    const linkable = ['notype', 'object', 'func', 'common', 'tls', 'ifunc'].includes(type) && ['global', 'weak', 'unique'].includes(bind) && (visibility === 'default' || visibility === 'protected');
+    return {
+      version: versioned ? symbol.version : undefined,
+      hidden: versioned && symbol.hidden === true,
+      type,
+      bind,
+      visibility,
+      section: placement === 'absolute' ? 0xfff1 : 7,
+      value,
+      offset: placement === 'file' && type !== 'tls' ? Number(value - loadVaddr) : undefined,
+      vdsoExport: (type === 'func' || type === 'notype') && (bind === 'global' || bind === 'weak'),
+      linkable,
+    };
+  };
+  const fail = (message: string): Outcome => ({ ok: false, operations, message });
+  const shown = (found: { offset: number | undefined } | undefined) => (found ? `offset ${found.offset}` : 'nothing');
   try {
     const image = implementation.parseVdso(built.bytes);
     operations += 1;
-    if (image.info.symbolCount !== spec.symbols.length + 1) {
-      return { ok: false, operations, message: `info.symbolCount is ${image.info.symbolCount}; the image has ${spec.symbols.length + 1} entries` };
-    }
+    if (image.info.symbolCount !== spec.symbols.length + 1) return fail(`info.symbolCount is ${image.info.symbolCount}; the image has ${spec.symbols.length + 1} entries`);
     const listed = new Map(image.symbols().map((symbol) => [symbol.name, symbol]));
-    if (listed.size !== exported.length) {
-      const missing = exported.find((symbol) => !listed.has(symbol.name));
-      return { ok: false, operations, message: `symbols() lists ${listed.size} symbols, the image exports ${exported.length}${missing ? `: ${JSON.stringify(missing.name)} is missing` : ''}` };
+    if (listed.size !== defined.length) {
+      const missing = defined.find((symbol) => !listed.has(symbol.name));
+      return fail(`symbols() lists ${listed.size} symbols, the image defines ${defined.length}${missing ? `: ${JSON.stringify(missing.name)} is missing` : ''}`);
     }
-    for (const symbol of exported) {
-      operations += 3;
+    for (const symbol of defined) {
+      operations += 6;
       const want = expectation(symbol);
       const got = listed.get(symbol.name);
-      if (!got || got.version !== want.version || got.hidden !== want.hidden || got.offset !== want.offset) {
-        return { ok: false, operations, message: `symbols() gives ${JSON.stringify(symbol.name)} as ${got ? `${got.version}${got.hidden ? ' (hidden)' : ''} at ${got.offset}` : 'nothing'}; the image has ${want.version}${want.hidden ? ' (hidden)' : ''} at ${want.offset}` };
-      }
-      const plain = image.lookup(symbol.name);
-      if (want.hidden ? plain !== undefined : plain?.offset !== want.offset) {
-        return { ok: false, operations, message: `lookup(${JSON.stringify(symbol.name)}) gives ${plain ? `offset ${plain.offset}` : 'nothing'}; expected ${want.hidden ? 'nothing (only a hidden version exists)' : `offset ${want.offset}`}` };
-      }
+      const fields = ['version', 'hidden', 'type', 'bind', 'visibility', 'section', 'value', 'offset'] as const;
+      const wrong = got ? fields.find((field) => got[field] !== want[field]) : undefined;
+      if (!got || wrong) return fail(`symbols() gives ${JSON.stringify(symbol.name)} ${got ? `${wrong} ${String(got[wrong!])}` : 'not at all'}; the image has ${wrong ? String(want[wrong]) : 'it'}`);
+      const name = JSON.stringify(symbol.name);
+      // The vDSO rule: the default version without one, that version (hidden or not) with one.
+      const plain = image.lookup(symbol.name, undefined, { rule: 'vdso' });
+      const plainWanted = want.vdsoExport && !want.hidden;
+      if (plainWanted ? plain?.offset !== want.offset || plain?.index !== got.index : plain !== undefined) return fail(`lookup(${name}) under the vDSO rule gives ${shown(plain)}; expected ${plainWanted ? `offset ${want.offset}` : 'nothing'}`);
       const version = want.version ?? VERSION_NAMES[0]!;
-      const versionedLookup = image.lookup(symbol.name, version);
-      if (versionedLookup?.offset !== want.offset) {
-        return { ok: false, operations, message: `lookup(${JSON.stringify(symbol.name)}, '${version}') gives ${versionedLookup ? `offset ${versionedLookup.offset}` : 'nothing'}; expected offset ${want.offset}` };
-      }
+      const versionedLookup = image.lookup(symbol.name, version, { rule: 'vdso' });
+      if (want.vdsoExport ? versionedLookup?.index !== got.index : versionedLookup !== undefined) return fail(`lookup(${name}, '${version}') under the vDSO rule gives ${shown(versionedLookup)}; expected ${want.vdsoExport ? `offset ${want.offset}` : 'nothing'}`);
+      // The linker rule: without a version, an unversioned definition or the one default
+      // version; with one, that version by name (the soname for the base version).
+      const linked = image.lookup(symbol.name, undefined, { rule: 'linker' });
+      const linkedWanted = want.linkable && !(want.version !== undefined && want.hidden);
+      if (linkedWanted ? linked?.index !== got.index : linked !== undefined) return fail(`lookup(${name}) under the linker rule gives ${shown(linked)}; expected ${linkedWanted ? `symbol ${got.index}` : 'nothing'}`);
+      const linkedVersion = versioned ? want.version ?? SYNTHETIC_SONAME : version;
+      const linkedVersioned = image.lookup(symbol.name, linkedVersion, { rule: 'linker' });
+      if (want.linkable ? linkedVersioned?.index !== got.index : linkedVersioned !== undefined) return fail(`lookup(${name}, '${linkedVersion}') under the linker rule gives ${shown(linkedVersioned)}; expected ${want.linkable ? `symbol ${got.index}` : 'nothing'}`);
+      if (versioned && want.version === undefined && image.lookup(symbol.name, VERSION_NAMES[0], { rule: 'linker' }) !== undefined) return fail(`lookup(${name}, '${VERSION_NAMES[0]}') under the linker rule found an unversioned symbol`);
     }
     for (const symbol of spec.symbols) {
-      if (exported.includes(symbol)) continue;
-      operations += 1;
-      const found = image.lookup(symbol.name);
-      if (found) return { ok: false, operations, message: `lookup(${JSON.stringify(symbol.name)}) found a ${symbol.defined === false ? 'undefined' : `${symbol.bind ?? 'global'} ${symbol.type ?? 'func'}`} symbol, which is not exported` };
+      if (symbol.defined !== false) continue;
+      operations += 2;
+      for (const rule of ['vdso', 'linker'] as const) {
+        if (image.lookup(symbol.name, undefined, { rule })) return fail(`lookup(${JSON.stringify(symbol.name)}) under the ${rule} rule found an undefined symbol`);
+      }
     }
   } catch (error) {
-    return { ok: false, operations, message: `a well-formed image was refused: ${(error as Error).name}: ${(error as Error).message}` };
+    return fail(`a well-formed image was refused: ${(error as Error).name}: ${(error as Error).message}`);
   }
   return { ok: true, operations };
 }
