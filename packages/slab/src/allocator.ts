@@ -11,6 +11,7 @@
 //                      address = base + page * pageSize + k * stride
 import type { GrowthPolicy, HandOutOrder, PageSource, Region, SlabHooks, SlabLayout, SlabOptions, SlabStats, StateHandle } from './api.js';
 import { verifyInvariants } from './check.js';
+import { SLAB_OPTION_FIELDS, checkFields, checkPageSource } from './options.js';
 import { collectLayout, collectStats } from './inspect.js';
 import { SlabError } from './errors.js';
 import { type Geometry, computeGeometry, refillPages } from './geometry.js';
@@ -55,6 +56,10 @@ export class SlabAllocator implements Disposable {
    *   ERR_SLAB_INVALID_OPTION (non-power-of-two page size or alignment, bad counts).
    */
   constructor(options: SlabOptions, store: Store = new PrivateStore()) {
+    checkFields(options, 'options', SLAB_OPTION_FIELDS);
+    checkPageSource(options.source, 'options.source');
+    if (options.reclaim !== undefined && options.reclaim !== false) checkFields(options.reclaim, 'options.reclaim', { required: [], optional: ['keepEmpty'] });
+    if (options.hooks !== undefined) checkFields(options.hooks, 'options.hooks', { required: [], optional: ['onMap', 'onUnmap', 'onAllocate', 'onFree'] });
     const policy = options.policy ?? 'adaptive';
     if (policy !== 'glibc' && policy !== 'percpu' && policy !== 'adaptive') {
       throw new SlabError('ERR_SLAB_INVALID_OPTION', `policy must be 'glibc', 'percpu' or 'adaptive' (got ${String(policy)})`);

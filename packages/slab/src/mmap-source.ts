@@ -1,9 +1,10 @@
 // The native page source: mmap with exactly the prot and flags the kernel asked for
 // (MAP_DROPPABLE), nothing added: no MAP_LOCKED, no MAP_HUGETLB, no mlock.
+import { checkFields, numberField } from './options.js';
 import { SysError, cacheLineSize, mmap, munmap, nameMapping, onlineCpus, pageSize, toAddress } from '@vgetrandom/sys';
 import type { MapResult, PageSource, Region } from './api.js';
 
-/** The prot and flags the kernel asked for, from discoverParams(). */
+/** The prot and flags the kernel asked for: the params from discoverParams() will do as they are. */
 export interface MmapPageSourceOptions {
   /** `mmapProt` from the opaque params. */
   readonly mmapProt: number;
@@ -30,6 +31,9 @@ export class MmapPageSource implements PageSource {
 
   /** @throws SysError off Linux or without koffi. */
   constructor(options: MmapPageSourceOptions) {
+    // The params object from discovery is the usual argument: its other fields are known too.
+    const fields = checkFields(options, 'options', { required: ['mmapProt', 'mmapFlags'], optional: ['name', 'sizeOfOpaqueState', 'reserved'] });
+    for (const field of ['mmapProt', 'mmapFlags']) numberField(fields, 'options', field);
     this.mmapProt = options.mmapProt;
     this.mmapFlags = options.mmapFlags;
     this.name = options.name ?? 'vgetrandom: states';

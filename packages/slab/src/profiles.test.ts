@@ -10,7 +10,7 @@ const host = { reportedCacheLine: 64, onlineCpus: 2, affinityCpus: 2 };
 function run(name: ProfileName, states: number, overrides: Partial<typeof host> & { goarch?: string } = {}) {
   const source = new SimulatedPageSource({ pageSize: 4096 });
   const settings = profileSettings(name, { ...host, ...overrides });
-  const slab = new SlabAllocator({ stateSize: 144, source, ...settings });
+  const slab = new SlabAllocator({ stateSize: 144, source, ...allocatorOptions(settings) });
   const handles = Array.from({ length: states }, () => slab.allocate()!);
   const base = source.liveMappings()[0]?.address ?? 0x7f00_0000_0000n;
   return { slab, offsets: handles.map((handle) => Number(handle.address - base)), settings };

@@ -42,6 +42,7 @@
 //               storage and structs" moved the state to a __thread variable (put_state is
 //               then never called), and "selftests: vDSO: align getrandom states to cache
 //               line" rounds the size up to the L1D line first.
+import { checkFields, numberField } from './options.js';
 import type { GrowthPolicy, HandOutOrder, SlabOptions } from './api.js';
 import { SlabError } from './errors.js';
 import { isPowerOfTwo } from './geometry.js';
@@ -135,9 +136,14 @@ function selftestLine(reported: number, stateSize: number | undefined): number {
 
 /**
  * The settings that make a SlabAllocator behave as `name` does on `host`.
- * @throws SlabError ERR_SLAB_INVALID_OPTION for an unknown profile or GOARCH.
+ * @throws SlabError ERR_SLAB_INVALID_OPTION for an unknown profile or GOARCH, and for a `host`
+ *   with a missing field (reportedCacheLine, onlineCpus, affinityCpus), an unknown one, or a
+ *   field of the wrong type: the error names the field.
  */
 export function profileSettings(name: ProfileName, host: ProfileHost): ProfileSettings {
+  const fields = checkFields(host, 'host', { required: ['reportedCacheLine', 'onlineCpus', 'affinityCpus'], optional: ['goarch', 'stateSize'] });
+  for (const field of ['reportedCacheLine', 'onlineCpus', 'affinityCpus', 'stateSize']) numberField(fields, 'host', field);
+  if (fields['goarch'] !== undefined && typeof fields['goarch'] !== 'string') throw new SlabError('ERR_SLAB_INVALID_OPTION', `host.goarch must be a GOARCH name such as 'amd64' (got ${String(fields['goarch'])})`);
   switch (name) {
     case 'glibc-2.41': {
       const alignment = lineOrOne(host.reportedCacheLine);

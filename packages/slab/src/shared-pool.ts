@@ -11,6 +11,7 @@
 // That is what makes a thread killed at any instant harmless: a waiter that finds the
 // lock held by a dead thread takes it over and rebuilds. Allocation sets the owner last,
 // freeing clears it first, so an interrupted operation never leaves a state owned and free.
+import { SLAB_OPTION_FIELDS, checkFields } from './options.js';
 import { SlabAllocator } from './allocator.js';
 import type { SlabOptions, SlabStats, StateHandle } from './api.js';
 import { SlabError } from './errors.js';
@@ -83,10 +84,12 @@ export class SharedSlabPool {
   private self: { tid: number; start: number } | undefined;
 
   private constructor(store: SharedStore, options: SharedPoolOptions) {
+    checkFields(options, 'options', { required: [...SLAB_OPTION_FIELDS.required, 'identity'], optional: [...SLAB_OPTION_FIELDS.optional, 'lockCheckMs'] });
+    const { identity, lockCheckMs, ...slabOptions } = options;
     this.store = store;
-    this.identity = options.identity;
-    this.lockCheckMs = options.lockCheckMs ?? 20;
-    this.slab = new SlabAllocator(options, store);
+    this.identity = identity;
+    this.lockCheckMs = lockCheckMs ?? 20;
+    this.slab = new SlabAllocator(slabOptions, store);
     const recorded = store.header[H_STATE_SIZE]!;
     if (recorded === 0) store.header[H_STATE_SIZE] = options.stateSize;
     else if (recorded !== options.stateSize) {

@@ -1,5 +1,6 @@
 // A page source with no native memory: page-aligned fake addresses, failure injection,
 // and a record of live mappings for leak checks. Tests and the fuzzer run on it.
+import { checkFields } from './options.js';
 import type { MapResult, PageSource, Region } from './api.js';
 import { SlabError } from './errors.js';
 import { isPowerOfTwo } from './geometry.js';
@@ -37,6 +38,7 @@ export class SimulatedPageSource implements PageSource {
   private unmapCount = 0;
 
   constructor(options: SimulatedPageSourceOptions = {}) {
+    checkFields(options, 'options', { required: [], optional: ['pageSize', 'cacheLineSize', 'cpus', 'failAfter', 'failWhen', 'baseAddress', 'guardPages'] });
     this.pageSize = options.pageSize ?? 4096;
     if (!isPowerOfTwo(this.pageSize)) throw new SlabError('ERR_SLAB_INVALID_OPTION', `pageSize must be a power of 2 (got ${this.pageSize})`);
     this.cacheLineSize = options.cacheLineSize ?? 64;

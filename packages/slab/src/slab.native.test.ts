@@ -54,6 +54,10 @@ describe.skipIf(!supported)('slab on real droppable memory (needs vDSO getrandom
 
   it('an mmap the kernel refuses is a failure result, and allocate() returns null', () => {
     const source = new MmapPageSource({ mmapProt: PROT_READ | PROT_WRITE, mmapFlags: MAP_ANONYMOUS | MAP_TYPE });
+    // The discovered params are the usual options; a misspelt or missing field is refused by name.
+    expect(() => new MmapPageSource({ mmapProt: PROT_READ, mmapflags: 0 } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION', message: expect.stringMatching(/^options\.mmapFlags is missing/) }));
+    expect(() => new MmapPageSource({ mmapProt: PROT_READ, mmapFlags: 0, nmae: 'x' } as never)).toThrow(expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION', message: expect.stringMatching(/^options\.nmae is not an option/) }));
+    expect(() => new MmapPageSource({ mmapProt: '3', mmapFlags: 0 } as never)).toThrow(expect.objectContaining({ message: "options.mmapProt must be a number (got '3')" }));
     expect(source.map(source.pageSize)).toEqual({ ok: false, reason: 'mmap-failed: EINVAL' });
     const slab = new SlabAllocator({ stateSize: params.sizeOfOpaqueState, source });
     expect(slab.allocate()).toBeNull();
