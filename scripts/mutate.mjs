@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// npm run mutate [-- vdso params slab]: StrykerJS over the pure cores, one after another,
+// npm run mutate [-- vdso params slab getrandom]: StrykerJS over the pure cores (and the
+// façade's pure code in getrandom: api.ts, uuid.ts, views.ts, flags.ts), one after another,
 // with each core's unit tests (vitest.mutate.config.ts), then one line a core: the score
 // (killed and timed out over all mutants, as Stryker counts it) and the survivors to read in
 // packages/<core>/reports/mutation/mutation.json. Too slow for npm test (about 20 minutes
@@ -8,13 +9,13 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const cores = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['vdso', 'params', 'slab'];
+const cores = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['vdso', 'params', 'slab', 'getrandom'];
 const root = join(import.meta.dirname, '..');
 const lines = [];
 for (const core of cores) {
   const directory = join(root, 'packages', core);
   if (!existsSync(join(directory, 'stryker.config.json'))) {
-    process.stderr.write(`error: packages/${core} has no stryker.config.json (cores: vdso, params, slab)\n`);
+    process.stderr.write(`error: packages/${core} has no stryker.config.json (cores: vdso, params, slab, getrandom)\n`);
     process.exit(2);
   }
   process.stderr.write(`\n== mutating packages/${core}\n`);

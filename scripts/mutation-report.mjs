@@ -18,7 +18,7 @@ const core = positionals[0];
 const root = join(import.meta.dirname, '..');
 const reportPath = core ? join(root, 'packages', core, 'reports', 'mutation', 'mutation.json') : '';
 if (!core || !existsSync(reportPath)) {
-  process.stderr.write(`usage: node scripts/mutation-report.mjs <vdso|params|slab> [--baseline file]\n(no report at ${reportPath || 'packages/<core>/reports/mutation/mutation.json'}: run npm run mutate -- <core> first)\n`);
+  process.stderr.write(`usage: node scripts/mutation-report.mjs <vdso|params|slab|getrandom> [--baseline file]\n(no report at ${reportPath || 'packages/<core>/reports/mutation/mutation.json'}: run npm run mutate -- <core> first)\n`);
   process.exit(2);
 }
 

@@ -23,7 +23,7 @@ const root = join(import.meta.dirname, '..');
 const directory = join(root, 'packages', core ?? '');
 const reports = join(directory, 'reports', 'mutation');
 if (!['plan', 'merge'].includes(mode) || !core || !existsSync(join(directory, 'stryker.config.json'))) {
-  process.stderr.write('usage: node scripts/mutation-rerun.mjs plan|merge <vdso|params|slab>\n');
+  process.stderr.write('usage: node scripts/mutation-rerun.mjs plan|merge <vdso|params|slab|getrandom>\n');
   process.exit(2);
 }
 

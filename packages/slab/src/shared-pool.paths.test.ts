@@ -375,4 +375,42 @@ describe('the pool lock, step by step', () => {
     expect(() => thread.release(handle)).toThrow(expect.objectContaining({ code: 'ERR_SLAB_DOUBLE_FREE', message: `state 0x${handle.address.toString(16)} is already free` }));
     expect(f.lockHolder()).toBe(0);
   });
+
+  it('acquire() and release() without the step machinery leave what their steps leave', () => {
+    // Two pools, the same operations: one through acquire()/release() (their lock-free-at-once
+    // paths), one by driving acquireSteps()/releaseSteps() with no other thread.
+    const drive = <T>(steps: Generator<PoolStep, T, boolean | undefined>) => run(steps).result;
+    const direct = fixture();
+    const stepped = fixture();
+    const script = [3, -1, 2, -2, -1, 4, -3, 1];
+    const held: Array<[StateHandle[], StateHandle[]]> = [];
+    const directThreads = [direct.as(500), direct.as(501)];
+    const steppedThreads = [stepped.as(500), stepped.as(501)];
+    let turn = 0;
+    for (const step of script) {
+      const which = turn++ % 2;
+      held[which] ??= [[], []];
+      for (let count = 0; count < Math.abs(step); count += 1) {
+        if (step > 0) {
+          held[which]![0].push(directThreads[which]!.acquire()!);
+          held[which]![1].push(drive(steppedThreads[which]!.acquireSteps())!);
+        } else if (held[which]![0].length > 0) {
+          directThreads[which]!.release(held[which]![0].shift()!);
+          drive(steppedThreads[which]!.releaseSteps(held[which]![1].shift()!));
+        }
+      }
+    }
+    const owners = (f: typeof direct) => {
+      const store = SharedStore.attach(f.main.descriptor.store);
+      return { tids: [...store.ownerTid.slice(0, 64)], starts: [...store.ownerStart.slice(0, 64)] };
+    };
+    expect(owners(direct)).toEqual(owners(stepped));
+    expect(direct.main.slab.freeOrder()).toEqual(stepped.main.slab.freeOrder());
+    expect(direct.main.stats()).toEqual(stepped.main.stats());
+    expect(direct.lockHolder()).toBe(0);
+    direct.main.checkInvariants();
+    // A release of a state the pool never handed out is refused there too, and frees the lock.
+    expect(() => directThreads[0]!.release({ address: 0x1000n, index: -1 })).toThrow(expect.objectContaining({ code: 'ERR_SLAB_FOREIGN' }));
+    expect(direct.lockHolder()).toBe(0);
+  });
 });

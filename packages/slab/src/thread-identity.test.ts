@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UNKNOWN_START, judgeLiveness } from './thread-identity.js';
+import { UNKNOWN_START, judgeLiveness, parseStat } from './liveness.js';
 
 const never = () => {
   throw new Error('not asked');
@@ -37,5 +37,24 @@ describe('judgeLiveness: a thread is dead only on evidence that also holds for t
   ] as const)('/proc silent about the tid: tgkill decides (%s)', (presence, alive) => {
     expect(judgeLiveness('missing', 500, never, () => presence)).toBe(alive);
     expect(judgeLiveness('unreadable', 500, never, () => presence)).toBe(alive);
+  });
+});
+
+describe('parseStat: the start time in a /proc/<pid>/task/<tid>/stat line', () => {
+  // Fields 3..21 as the kernel writes them, then field 22 (starttime).
+  const after = (start: string) => `S 1 1 1 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 4 0 ${start} 1000 50`;
+
+  it('reads field 22, whatever the command name holds', () => {
+    expect(parseStat(`1234 (node) ${after('987654')}`)).toEqual({ start: 987654 });
+    // A name with spaces and parentheses: fields resume after the last ')'.
+    expect(parseStat(`1234 (a) (b c) ) ${after('42')}`)).toEqual({ start: 42 });
+    expect(parseStat(`1234 (x) ${after('0')}`)).toEqual({ start: 0 });
+  });
+
+  it('a line it cannot read is unreadable, never a start time', () => {
+    expect(parseStat('')).toBe('unreadable');
+    expect(parseStat(`1234 (node) ${after('-5')}`)).toBe('unreadable');
+    expect(parseStat(`1234 (node) ${after('abc')}`)).toBe('unreadable');
+    expect(parseStat('1234 (node) S 1 2 3')).toBe('unreadable');
   });
 });

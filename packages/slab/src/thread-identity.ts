@@ -8,13 +8,10 @@
 // means alive: reclaiming a live thread's state would let two threads share it.
 import { readFileSync } from 'node:fs';
 import { gettid, threadPresence } from '@vgetrandom/sys';
+import { type StatReading, UNKNOWN_START, judgeLiveness, parseStat } from './liveness.js';
 import type { ThreadIdentity } from './shared-pool.js';
 
-/** The start time recorded for a thread whose own /proc entry could not be read. */
-export const UNKNOWN_START = -1;
-
-/** What /proc/self/task/<tid>/stat gave: the start time, no such entry, or no answer. */
-export type StatReading = { readonly start: number } | 'missing' | 'unreadable';
+export { type StatReading, UNKNOWN_START, judgeLiveness, parseStat } from './liveness.js';
 
 function readStat(tid: number): StatReading {
   let stat: string;
@@ -25,11 +22,7 @@ function readStat(tid: number): StatReading {
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ESRCH' ? 'missing' : 'unreadable';
   }
-  // The command name (field 2) may contain spaces and parentheses; fields resume after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state), so field 22 is fields[19].
-  const start = Number(fields[19]);
-  return Number.isFinite(start) && start >= 0 ? { start } : 'unreadable';
+  return parseStat(stat);
 }
 
 /** Start time of thread `tid` of this process, or undefined when /proc does not say. */
@@ -46,30 +39,6 @@ export function threadStartTime(tid: number): number | undefined {
  */
 export function threadMayBeAlive(tid: number, start?: number): boolean {
   return judgeLiveness(readStat(tid), start, () => readStat(gettid()), () => threadPresence(tid));
-}
-
-/**
- * The decision behind threadMayBeAlive, over what /proc and tgkill answered. `readCaller`
- * reads the calling thread's own entry: a /proc that does not show us (another namespace's,
- * a stale or fabricated mount) says nothing about other threads either.
- */
-export function judgeLiveness(
-  reading: StatReading,
-  start: number | undefined,
-  readCaller: () => StatReading,
-  presence: () => 'present' | 'gone' | 'unknown',
-): boolean {
-  if (typeof reading === 'object') {
-    if (start === undefined || start === UNKNOWN_START || reading.start === start) return true;
-    let caller: StatReading;
-    try {
-      caller = readCaller();
-    } catch {
-      return true;
-    }
-    return typeof caller !== 'object';
-  }
-  return presence() !== 'gone';
 }
 
 /** Thread identity from the kernel: gettid(), /proc start times, and tgkill where /proc is silent. */
