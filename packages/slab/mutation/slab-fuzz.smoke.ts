@@ -20,11 +20,15 @@ function repositoryRoot(): string {
 const fuzz = (path: string) => import(pathToFileURL(join(repositoryRoot(), 'tools', 'fuzz', path)).href);
 const seed = 20261130;
 
+// VGETRANDOM_SLAB_CHECK_EVERY=1 runs checkInvariants() after every step instead: re-running a
+// full run's survivors so gives the mutants the default schedule lost, if any.
+const checkEvery = process.env['VGETRANDOM_SLAB_CHECK_EVERY'] === undefined ? undefined : Number(process.env['VGETRANDOM_SLAB_CHECK_EVERY']);
+
 it('slab target: 40 configurations, up to 120 operations each', async () => {
   const { caseArbitrary, runSlabCase } = await fuzz('src/targets/slab.ts');
   const result = fc.check(
     fc.property(caseArbitrary(false, 120), (input: unknown) => {
-      const outcome = runSlabCase(input);
+      const outcome = runSlabCase(input, checkEvery === undefined ? {} : { checkEvery });
       if (!outcome.ok) throw new Error(outcome.message);
     }),
     { seed, numRuns: 40 },
