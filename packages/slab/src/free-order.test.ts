@@ -49,4 +49,11 @@ describe('freeOrder', () => {
     const slab = new SlabAllocator({ stateSize: 144, source: new SimulatedPageSource({ pageSize: 4096 }) });
     expect(() => slab.freeOrder(limit)).toThrow(expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION' }));
   });
+
+  it('names the limit it refused, and refuses any call after dispose()', () => {
+    const slab = new SlabAllocator({ stateSize: 144, source: new SimulatedPageSource({ pageSize: 4096 }) });
+    expect(() => slab.freeOrder(-1)).toThrow('freeOrder(limit): limit must be a non-negative integer (got -1)');
+    slab.dispose();
+    expect(() => slab.freeOrder()).toThrow(expect.objectContaining({ code: 'ERR_SLAB_DISPOSED', message: 'freeOrder() after dispose(): create a new allocator' }));
+  });
 });

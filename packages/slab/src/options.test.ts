@@ -36,8 +36,13 @@ describe('profileSettings(name, host)', () => {
     expect(() => profileSettings('go-1.24', { ...host, [field]: value } as never)).toThrow(invalid(message));
   });
 
-  it.each([null, undefined, 'x86_64', 42])('refuses a host that is not an object (%s)', (value) => {
-    expect(() => profileSettings('glibc-2.41', value as never)).toThrow(invalid(/^host must be an object with reportedCacheLine, onlineCpus, affinityCpus, goarch, stateSize \(got \w+\)$/));
+  it.each([
+    [null, 'null'],
+    [undefined, 'undefined'],
+    ['x86_64', 'string'],
+    [42, 'number'],
+  ])('refuses a host that is not an object (%s), saying what it got', (value, got) => {
+    expect(() => profileSettings('glibc-2.41', value as never)).toThrow(invalid(`host must be an object with reportedCacheLine, onlineCpus, affinityCpus, goarch, stateSize (got ${got})`));
   });
 
   it('still takes every documented field', () => {
@@ -65,6 +70,7 @@ describe('SlabAllocator options', () => {
     expect(() => new SlabAllocator({ stateSize: 144, source: { ...noMap, map: () => ({}), unmap: 1 } } as never)).toThrow(invalid('options.source.unmap must be a function (got number)'));
     expect(() => new SlabAllocator({ stateSize: 144, source: { ...noMap, map: () => ({}), pageSize: '4096' } } as never)).toThrow(invalid("options.source.pageSize must be a number (got '4096')"));
     expect(() => new SlabAllocator({ stateSize: 144, source: { ...noMap, map: () => ({}), cpus: Number.POSITIVE_INFINITY } } as never)).toThrow(invalid('options.source.cpus must be a number (got Infinity)'));
+    expect(() => new SlabAllocator({ stateSize: 144, source: { ...noMap, map: () => ({}), cacheLineSize: '64' } } as never)).toThrow(invalid("options.source.cacheLineSize must be a number (got '64')"));
   });
 
   it('takes a page source that carries more than the interface (a class instance)', () => {

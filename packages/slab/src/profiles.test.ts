@@ -148,3 +148,28 @@ describe('every profile\'s settings, exactly', () => {
     expect(() => profileSettings('go-1.24', { ...host, goarch: 'sparc' })).toThrow(expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION', message: expect.stringMatching(/^no Go 1\.24 cache line is known for GOARCH sparc; one of (\w+, )+wasm$/) }));
   });
 });
+
+describe('the 6.12 selftest where its arithmetic breaks', () => {
+  const host = { reportedCacheLine: 64, onlineCpus: 2, affinityCpus: 2 };
+
+  it('a reported line of -1 (size_t all ones) makes its stride 0, which it divides by: refused, saying so', () => {
+    expect(() => profileSettings('selftest', { ...host, reportedCacheLine: -1 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION', message: 'with a reported cache line of -1 the 6.12 selftest computes a stride of 0 (its `?: 1` maps only 0) and divides by it; it cannot run here' }),
+    );
+  });
+
+  it('a line whose stride no power of two gives (129: stride 272) is refused, naming the stride', () => {
+    expect(() => profileSettings('selftest', { ...host, reportedCacheLine: 129 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION', message: 'with a reported cache line of 129 the 6.12 selftest computes a stride of 272, which no power-of-two alignment of a 144-byte state gives' }),
+    );
+  });
+
+  it('takes the largest line it searches, 2^30', () => {
+    expect(profileSettings('selftest', { ...host, reportedCacheLine: 2 ** 30 }).alignment).toBe(2 ** 30);
+  });
+
+  it('go-1.24 refuses a GOARCH without vDSO getrandom with the option code', () => {
+    expect(() => profileSettings('go-1.24', { ...host, goarch: 'riscv64' })).toThrow(expect.objectContaining({ code: 'ERR_SLAB_INVALID_OPTION' }));
+  });
+});
+

@@ -413,4 +413,22 @@ describe('the pool lock, step by step', () => {
     expect(() => directThreads[0]!.release({ address: 0x1000n, index: -1 })).toThrow(expect.objectContaining({ code: 'ERR_SLAB_FOREIGN' }));
     expect(direct.lockHolder()).toBe(0);
   });
+
+  it('acquire() and release() wait for a lock another thread holds, even on their direct paths: a dead holder is taken over and repaired', () => {
+    for (const operation of ['acquire', 'release'] as const) {
+      const f = fixture();
+      const thread = f.as(4400);
+      const handle = thread.acquire()!;
+      // A holder that is gone: the only way past its lock is the takeover, which counts a repair.
+      f.threads.alive.set(4401, 4401);
+      SharedStore.attach(f.main.descriptor.store).lock[0] = 4401;
+      f.threads.alive.delete(4401);
+      if (operation === 'acquire') expect(thread.acquire()).not.toBeNull();
+      else thread.release(handle);
+      expect(f.main.stats().repairs, operation).toBe(1);
+      expect(f.lockHolder()).toBe(0);
+      f.main.checkInvariants();
+    }
+  });
 });
+

@@ -58,3 +58,16 @@ describe('parseStat: the start time in a /proc/<pid>/task/<tid>/stat line', () =
     expect(parseStat('1234 (node) S 1 2 3')).toBe('unreadable');
   });
 });
+
+describe('judgeLiveness where /proc answers for both threads', () => {
+  it('a thread whose start time matches is alive, whatever the caller reads', () => {
+    expect(judgeLiveness({ start: 500 }, 500, () => ({ start: 10 }), never)).toBe(true);
+  });
+
+  it('the start time recorded for an unreadable thread can never be a real one (start times are ticks since boot, >= 0)', () => {
+    expect(UNKNOWN_START).toBeLessThan(0);
+    // A thread recorded as unknown is never judged by start time, even against a reading of 0.
+    expect(judgeLiveness({ start: 0 }, UNKNOWN_START, () => ({ start: 1 }), never)).toBe(true);
+  });
+});
+
