@@ -50,6 +50,7 @@ describe('getrandom(view, flags)', () => {
     expect(api.getrandom(words)).toBe(16);
     expect([...new Uint8Array(words.buffer)]).toEqual(new Array(16).fill(0xa5));
     expect(thrown(() => api.getrandom({} as never))).toEqual({ name: 'GetrandomError', code: 'EFAULT', message: 'getrandom() needs an ArrayBufferView (a TypedArray, Buffer or DataView)' });
+    expect(() => api.getrandom({} as never)).toThrow(expect.objectContaining({ errno: 14 }));
     expect(thrown(() => api.getrandom(new ArrayBuffer(8) as never))).toMatchObject({ code: 'EFAULT' });
   });
 
@@ -100,11 +101,26 @@ describe('randomFillSync, randomFill, getRandomValues fill what they are given',
     ['a NaN size', [new Uint8Array(4), 0, Number.NaN]],
     ['a negative size', [new Uint8Array(4), 0, -1]],
     ['a size past 2^31 - 1', [new Uint8Array(4), 0, 2 ** 31]],
+    ['a size of exactly 2^31 - 1', [new Uint8Array(4), 0, 2 ** 31 - 1]],
     ['a size one past the end', [new Uint8Array(4), 0, 5]],
     ['a size past the end from an offset', [new Uint8Array(4), 2, 3]],
   ] as const)('randomFillSync refuses %s as node:crypto does', (_label, args) => {
     const { api } = recording();
     expect(thrown(() => api.randomFillSync(...(args as unknown as [Uint8Array, number, number])))).toEqual(thrown(() => crypto.randomFillSync(...(args as unknown as [Uint8Array, number, number]))));
+  });
+});
+
+describe('randomBytes(size, callback)', () => {
+  it('fills what it calls back with, and calls back for 0 bytes before returning, as node:crypto does', async () => {
+    const { api } = recording();
+    const filled = await new Promise<Buffer>((resolve, reject) => api.randomBytes(16, (error, buffer) => (error ? reject(error) : resolve(buffer))));
+    expect([...filled]).toEqual(new Array(16).fill(0xa5));
+    for (const randomBytes of [api.randomBytes, crypto.randomBytes] as Array<(size: number, callback: (error: Error | null, buffer: Buffer) => void) => void>) {
+      const order: string[] = [];
+      randomBytes(0, (_error, buffer) => order.push(`called back with ${buffer.length}`));
+      order.push('returned');
+      expect(order).toEqual(['called back with 0', 'returned']);
+    }
   });
 });
 
