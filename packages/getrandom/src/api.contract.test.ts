@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createApi } from './api.js';
 import type { Engine } from './engine.js';
 import { GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM, checkFlags } from './flags.js';
+import { bytesOfView } from './views.js';
 
 function recording() {
   const calls: Array<{ kind: 'fill' | 'fillSmall'; length: number; flags: number }> = [];
@@ -52,6 +53,15 @@ describe('getrandom(view, flags)', () => {
     expect(thrown(() => api.getrandom({} as never))).toEqual({ name: 'GetrandomError', code: 'EFAULT', message: 'getrandom() needs an ArrayBufferView (a TypedArray, Buffer or DataView)' });
     expect(() => api.getrandom({} as never)).toThrow(expect.objectContaining({ errno: 14 }));
     expect(thrown(() => api.getrandom(new ArrayBuffer(8) as never))).toMatchObject({ code: 'EFAULT' });
+  });
+
+  it('a detached DataView has no bytes: 0, and nothing filled; bytesOfView refuses what is not a view', () => {
+    const { api, calls } = recording();
+    const view = new DataView(new ArrayBuffer(8));
+    structuredClone(view.buffer, { transfer: [view.buffer] });
+    expect(api.getrandom(view)).toBe(0);
+    expect(calls).toEqual([]);
+    expect(() => bytesOfView({} as never, 0)).toThrow(new TypeError('not an ArrayBufferView'));
   });
 
   it.each([8, -1, 1.5, 2 ** 32, Number.NaN, '1'])('refuses flags %j with EINVAL, on every kind of view', (flags) => {
