@@ -46,6 +46,10 @@ export interface SyntheticSymbol {
    * 'bss' past the image's file bytes (as `_end`), 'absolute' an SHN_ABS value.
    */
   readonly placement?: 'file' | 'bss' | 'absolute';
+  /** st_value written as given (instead of what placement chooses). */
+  readonly value?: bigint;
+  /** st_shndx written as given (instead of what placement chooses). */
+  readonly section?: number;
   /** One of the image's `versions`; omitted means the global (unversioned) index. */
   readonly version?: string;
   readonly hidden?: boolean;
@@ -209,11 +213,11 @@ export function buildSyntheticVdso(options: SyntheticVdsoOptions): SyntheticVdso
     const defined = symbol.defined !== false;
     const placement = symbol.placement ?? 'file';
     // Past the file's bytes: the image's end plus the symbol's own slot, never inside the image.
-    const value = !defined ? 0n : placement === 'bss' ? vaddr(total + index * TEXT_SLOT) : placement === 'absolute' ? BigInt(index * 0x1000 + 1) : vaddr(text + index * TEXT_SLOT);
+    const value = symbol.value !== undefined ? symbol.value : !defined ? 0n : placement === 'bss' ? vaddr(total + index * TEXT_SLOT) : placement === 'absolute' ? BigInt(index * 0x1000 + 1) : vaddr(text + index * TEXT_SLOT);
     u32(entry + sym.name, stringOffset.get(symbol.name)!);
     u8(entry + sym.info, (bind << 4) | type);
     u8(entry + sym.other, VISIBILITY_CODES[symbol.visibility ?? 'default']);
-    u16(entry + sym.shndx, !defined ? 0 : placement === 'absolute' ? 0xfff1 : DEFINED_SECTION);
+    u16(entry + sym.shndx, symbol.section ?? (!defined ? 0 : placement === 'absolute' ? 0xfff1 : DEFINED_SECTION));
     wordAt(entry + sym.value, value);
     wordAt(entry + sym.size, BigInt(TEXT_SLOT));
     if (defined && placement === 'file') bytes.fill(0xcc, text + index * TEXT_SLOT, text + (index + 1) * TEXT_SLOT);
