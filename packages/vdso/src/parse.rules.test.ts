@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { VdsoOptionError } from './errors.js';
 import { DT_SYMTAB } from './layout.js';
-import { parseElf, parseVdso } from './parse.js';
+import { VdsoImage, parseElf, parseVdso } from './parse.js';
 import { buildSyntheticVdso } from './testing.js';
 
 const base = () => buildSyntheticVdso({ symbols: [{ name: 'time', version: 'LINUX_2.6' }] }).bytes;
@@ -25,6 +25,18 @@ describe('options', () => {
     expect(parseVdso(base()).rule).toBe('vdso');
     expect(parseVdso(base(), { rule: 'linker' }).rule).toBe('linker');
     expect(parseElf(base(), { rule: 'vdso', hashEntrySize: 4 }).rule).toBe('vdso');
+  });
+
+  it('a VdsoImage built directly looks up by the vDSO rule', () => {
+    expect(new VdsoImage(base()).rule).toBe('vdso');
+  });
+
+  it('an absent name whose GNU bucket is empty is simply not found, under both rules', () => {
+    // Many buckets, few symbols: most buckets are empty, and some absent names pass the bloom filter.
+    const image = parseElf(buildSyntheticVdso({ hash: 'gnu', bucketCount: 61, symbols: [{ name: 'a', version: 'LINUX_2.6' }, { name: 'b', version: 'LINUX_2.6' }] }).bytes);
+    for (let index = 0; index < 20_000; index += 1) {
+      for (const rule of ['vdso', 'linker'] as const) expect(image.lookup(`absent${index}`, undefined, { rule })).toBeUndefined();
+    }
   });
 
   it('refuses an unknown field, naming it and listing the known ones', () => {
