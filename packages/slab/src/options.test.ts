@@ -73,6 +73,10 @@ describe('SlabAllocator options', () => {
     expect(() => new SlabAllocator({ stateSize: 144, source: { ...noMap, map: () => ({}), cacheLineSize: '64' } } as never)).toThrow(invalid("options.source.cacheLineSize must be a number (got '64')"));
   });
 
+  it('refuses a page source that is not an object, listing what one has', () => {
+    expect(() => new SlabAllocator({ stateSize: 144, source: null } as never)).toThrow(invalid('options.source must be an object with pageSize, cacheLineSize, cpus, map, unmap (got null)'));
+  });
+
   it('takes a page source that carries more than the interface (a class instance)', () => {
     expect(new SlabAllocator({ stateSize: 144, source: new SimulatedPageSource({ guardPages: 0 }) }).allocate()).not.toBeNull();
   });
