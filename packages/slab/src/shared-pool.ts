@@ -226,7 +226,7 @@ export class SharedSlabPool {
   }
 
   /** releaseSteps()'s work under the lock, in its order, without its interleaving point. */
-  private releaseLocked(handle: StateHandle): number {
+  private releaseLocked(handle: StateHandle): void {
     const slot = this.slab.slotOf(handle);
     if (this.store.slotNext[slot] !== SLOT_OWNED) {
       throw new SlabError('ERR_SLAB_DOUBLE_FREE', `state 0x${handle.address.toString(16)} is already free`);
@@ -234,7 +234,6 @@ export class SharedSlabPool {
     // Owner first: from here a repair would treat the slot as free.
     this.store.ownerTid[slot] = 0;
     this.slab.freeSlot(slot, handle);
-    return slot;
   }
 
   /** release() one step at a time. @internal */
